@@ -31,6 +31,10 @@ type Match struct {
 	ConsumerKey string // consumer key paired with a secret, if seen (raw)
 	FromEnv     bool   // the secret of a token call comes from the environment / a secret store
 	Description string // one line for humans: what was found
+	// Suppressed says why a repository's own allowlist (.sfleak.toml) or an inline
+	// sfleak:allow comment would hide this match; empty when nothing does. scan drops
+	// suppressed matches; sweep keeps them, marked, unless --trust-repo-config.
+	Suppressed string
 }
 
 // Rule IDs: a stable contract (README, "Rule IDs").

@@ -56,6 +56,9 @@ type Finding struct {
 	Host        string `json:"host,omitempty"`
 	Username    string `json:"username,omitempty"`
 	ConsumerKey string `json:"consumer_key,omitempty"`
+	// KeyCredential is CredentialID of the paired consumer key, so that exposures can be
+	// recomputed from a JSON report (sfleak merge) without any raw value.
+	KeyCredential string `json:"key_credential,omitempty"`
 	// FromEnv is true when the secret part of a token call comes from the environment or a
 	// secret store rather than a literal.
 	FromEnv bool `json:"from_env,omitempty"`
