@@ -1,0 +1,261 @@
+package detectors
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// Shared helpers for judging the text around a candidate secret. Detectors (regex rules and
+// the structural detectors alike) call these so that "is this Salesforce?" has one answer.
+// All searches are ASCII case-insensitive and allocate nothing per call beyond the result.
+
+// LineBounds returns the byte range [start, end) of the line holding offset off; end stops
+// before the line's '\n' (and a '\r' before it). Offsets outside data are clamped.
+func LineBounds(data []byte, off int) (start, end int) {
+	if off < 0 {
+		off = 0
+	}
+	if off > len(data) {
+		off = len(data)
+	}
+	start = bytes.LastIndexByte(data[:off], '\n') + 1
+	end = bytes.IndexByte(data[off:], '\n')
+	if end < 0 {
+		end = len(data)
+	} else {
+		end += off
+	}
+	if end > start && data[end-1] == '\r' {
+		end--
+	}
+	return start, end
+}
+
+// LinesAround returns the byte range covering the line that holds off plus up to before
+// lines above it and after lines below it.
+func LinesAround(data []byte, off, before, after int) (start, end int) {
+	start, end = LineBounds(data, off)
+	for i := 0; i < before && start > 0; i++ {
+		start = bytes.LastIndexByte(data[:start-1], '\n') + 1
+	}
+	for i := 0; i < after && end < len(data); i++ {
+		next := bytes.IndexByte(data[end+1:], '\n')
+		if next < 0 {
+			end = len(data)
+			break
+		}
+		end += 1 + next
+	}
+	return start, end
+}
+
+// IndexFold returns the index of the first ASCII case-insensitive occurrence of needle in
+// data, or -1. needle must be lower-case.
+func IndexFold(data []byte, needle string) int {
+	n := len(needle)
+	if n == 0 {
+		return 0
+	}
+	first := needle[0]
+	upper := first
+	if first >= 'a' && first <= 'z' {
+		upper = first - 'a' + 'A'
+	}
+	for i := 0; i+n <= len(data); {
+		// Jump to the next byte that can start a match.
+		j := bytes.IndexByte(data[i:len(data)-n+1], first)
+		if upper != first {
+			if k := bytes.IndexByte(data[i:len(data)-n+1], upper); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
+		}
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if equalFold(data[i:i+n], needle) {
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// ContainsFold reports whether data holds the lower-case needle, ignoring ASCII case.
+func ContainsFold(data []byte, needle string) bool { return IndexFold(data, needle) >= 0 }
+
+// ContainsAnyFold reports whether data holds any of the lower-case needles.
+func ContainsAnyFold(data []byte, needles []string) bool {
+	for _, n := range needles {
+		if IndexFold(data, n) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFold(b []byte, lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// nearestFold returns the distance from off to the closest occurrence of any needle within
+// radius bytes, or -1 when none occurs there.
+func nearestFold(data []byte, off, radius int, needles []string) int {
+	lo, hi := off-radius, off+radius
+	if lo < 0 {
+		lo = 0
+	}
+	if hi > len(data) {
+		hi = len(data)
+	}
+	best := -1
+	for _, n := range needles {
+		for i := lo; i < hi; {
+			j := IndexFold(data[i:hi], n)
+			if j < 0 {
+				break
+			}
+			p := i + j
+			d := p - off
+			if d < 0 {
+				d = -d
+				if e := off - (p + len(n)); e >= 0 {
+					d = e
+				} else {
+					d = 0
+				}
+			}
+			if best < 0 || d < best {
+				best = d
+			}
+			if p >= off {
+				break // later hits of this needle are farther away
+			}
+			i = p + 1
+		}
+	}
+	return best
+}
+
+// SalesforceMarkers are lower-case words that tie a blob to Salesforce. Weak markers such as
+// "sf_" are included: they only ever add to a rule that already requires a secret-ish name.
+var SalesforceMarkers = []string{
+	"salesforce", "sfdc", "force.com", "sforce", "3mvg", "jsforce", "nforce", "sfdx",
+	"/services/oauth2/", "/services/data/", "/services/soap/", "sf_", "sf.", "sf-",
+	"simple_salesforce", "connectedapp", "externalclientapp", "ecaglbloauth", "soql",
+	"pardot", "mulesoft", "sfcrmproducts",
+}
+
+// strongSalesforceMarkers are the markers that cannot plausibly name another provider.
+var strongSalesforceMarkers = []string{
+	"salesforce", "sfdc", "force.com", "sforce", "3mvg", "jsforce", "nforce", "sfdx",
+	"/services/oauth2/", "/services/data/", "/services/soap/", "connectedapp", "sfcrmproducts",
+}
+
+// HasSalesforceContext reports whether data mentions Salesforce anywhere (see
+// SalesforceMarkers).
+func HasSalesforceContext(data []byte) bool { return ContainsAnyFold(data, SalesforceMarkers) }
+
+// otherIdPMarkers name identity providers whose client secrets are not Salesforce findings.
+var otherIdPMarkers = []string{
+	"login.microsoftonline.com", "microsoftonline", "azure", "entra", "msal", "b2clogin",
+	"auth0", "okta", "accounts.google.com", "googleapis.com", "oauth2.googleapis",
+	"cognito", "keycloak", "onelogin", "pingidentity", "github.com/login/oauth",
+	"api.twitter.com", "graph.facebook.com", "slack.com/api", "hubspot", "zoho",
+}
+
+// OtherIdentityProviderNear reports whether another identity provider (Entra ID, Auth0, Okta,
+// Google, …) is named closer to off than any strong Salesforce marker, within 4 KiB. A
+// client secret there belongs to that provider.
+func OtherIdentityProviderNear(data []byte, off int) bool {
+	const radius = 4096
+	idp := nearestFold(data, off, radius, otherIdPMarkers)
+	if idp < 0 {
+		return false
+	}
+	sf := nearestFold(data, off, radius, strongSalesforceMarkers)
+	return sf < 0 || idp < sf
+}
+
+// jwtBearerMarkers say a blob authenticates with the JWT bearer flow, where the consumer key
+// is only a client id and no secret is involved.
+var jwtBearerMarkers = []string{
+	"urn:ietf:params:oauth:grant-type:jwt-bearer", "grant-type:jwt-bearer", "jwt-bearer",
+	"jwt_bearer", "jwtbearer", "org login jwt", "auth:jwt:grant", "force:auth:jwt",
+	"--jwt-key-file", "--jwtkeyfile", "jwt-key-file", "jwtkeyfile", "privatekey_file",
+	"privatekey=", "privatekey:", "private_key_file", "oauth-jwt-connection", "jwt-connection",
+	"privatekeyfile", "jwt.encode", "jwt.sign", "jwts.builder", "signwith(", "rs256",
+}
+
+// secretNameMarkers are names under which a consumer secret would be written.
+var secretNameMarkers = []string{
+	"client_secret", "clientsecret", "client-secret", "consumer_secret", "consumersecret",
+	"consumer-secret", "client secret", "consumer secret",
+}
+
+// IsJWTBearerContext reports whether data authenticates with the JWT bearer flow (grant type
+// jwt-bearer, sf org login jwt, simple_salesforce privatekey, jsforce JWT) and names no
+// consumer secret. A consumer key there is a client id, not a leak.
+func IsJWTBearerContext(data []byte) bool {
+	return ContainsAnyFold(data, jwtBearerMarkers) && !ContainsAnyFold(data, secretNameMarkers)
+}
+
+// sfHostRE matches Salesforce hosts: My Domain (incl. enhanced sandboxes and partitions),
+// login/test, legacy instances, Lightning and Sites, and the other clouds the CLI knows.
+var sfHostRE = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\.)+(?:salesforce\.com|force\.com|salesforce\.mil|crmforce\.mil|my-salesforce\.com|my-lightning\.com|sfcrmproducts\.cn|sfcrmapps\.cn|salesforce-sites\.com|salesforce-setup\.com|my\.site\.com|cloudforce\.com|database\.com)\b`)
+
+// FindSalesforceHost returns the Salesforce host written closest to offset near (within
+// 16 KiB), lower-cased and without scheme or path, or "" when none is there. Hosts under
+// example domains and documentation hosts (developer./help.salesforce.com) are skipped.
+func FindSalesforceHost(data []byte, near int) string {
+	const radius = 16 << 10
+	lo, hi := near-radius, near+radius
+	if lo < 0 {
+		lo = 0
+	}
+	if hi > len(data) {
+		hi = len(data)
+	}
+	if lo >= hi {
+		return ""
+	}
+	win := data[lo:hi]
+	if !ContainsFold(win, "salesforce") && !ContainsFold(win, "force.com") && !ContainsFold(win, "sfcrm") &&
+		!ContainsFold(win, "site.com") && !ContainsFold(win, "database.com") && !ContainsFold(win, "-lightning.com") {
+		return ""
+	}
+	best, bestD := "", -1
+	for _, loc := range sfHostRE.FindAllIndex(win, -1) {
+		h := string(bytes.ToLower(win[loc[0]:loc[1]]))
+		if !usableHost(h) {
+			continue
+		}
+		d := lo + loc[0] - near
+		if d < 0 {
+			d = -d
+		}
+		if bestD < 0 || d < bestD {
+			best, bestD = h, d
+		}
+	}
+	return best
+}
+
+// usableHost drops documentation and marketing hosts that appear in comments, not configs.
+func usableHost(h string) bool {
+	switch h {
+	case "developer.salesforce.com", "help.salesforce.com", "www.salesforce.com", "trailhead.salesforce.com",
+		"appexchange.salesforce.com", "soap.sforce.com", "status.salesforce.com", "salesforce.com", "force.com":
+		return false
+	}
+	return !bytes.Contains([]byte(h), []byte("example"))
+}
