@@ -47,7 +47,7 @@ func render(t *testing.T, format string, o WriterOptions, r *Report) []byte {
 }
 
 // goldenFormats have a golden file per fixture; html is checked in Chromium instead.
-var goldenFormats = map[string]string{"text": "txt", "json": "json", "markdown": "md"}
+var goldenFormats = map[string]string{"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif"}
 
 func TestWritersMatchGoldenFiles(t *testing.T) {
 	fixtures := []struct {
@@ -73,7 +73,7 @@ func TestWritersMatchGoldenFiles(t *testing.T) {
 func TestNoRawSecretInAnyOutput(t *testing.T) {
 	raws := fixtureRaws()
 	for _, noRedact := range []bool{false, true} {
-		for _, format := range []string{"text", "json", "markdown"} {
+		for _, format := range []string{"text", "json", "markdown", "sarif"} {
 			for _, color := range []bool{false, true} {
 				out := render(t, format, WriterOptions{Color: color}, finalized(FinalizeOptions{NoRedact: noRedact}))
 				for _, raw := range raws {
