@@ -9,7 +9,7 @@ type RuleInfo struct {
 	Short    string // one sentence
 	Full     string // what it is and why it matters
 	Fix      string // how to fix it, in order
-	Severity string // the default severity, when a rule's findings don't say
+	Severity string // the default severity in the built-in rules.toml (SARIF defaultConfiguration)
 }
 
 // builtinRules are the stable rule IDs (README, "Rule IDs"), in that table's order. SARIF lists
@@ -46,7 +46,7 @@ var builtinRules = []RuleInfo{
 			"Until then keep the secret out of code and restrict the run-as user.",
 	},
 	{
-		ID: "sf-password-grant", Name: "SalesforcePasswordGrant", Severity: SeverityCritical,
+		ID: "sf-password-grant", Name: "SalesforcePasswordGrant", Severity: SeverityHigh,
 		Short: "Username-password OAuth login with a hard-coded password.",
 		Full: "The username-password flow with a password (and security token) in the code logs in as " +
 			"that user with no MFA. Salesforce blocks this flow by default in new orgs.",
@@ -77,7 +77,7 @@ var builtinRules = []RuleInfo{
 			"Setup), and keep auth URLs in the CI secret store.",
 	},
 	{
-		ID: "sf-connected-app-cc-enabled", Name: "SalesforceClientCredentialsEnabled", Severity: SeverityMedium,
+		ID: "sf-connected-app-cc-enabled", Name: "SalesforceClientCredentialsEnabled", Severity: SeverityHigh,
 		Short: "Connected App metadata enables the client credentials flow.",
 		Full: "Connected App or External Client App metadata with the client credentials flow on. " +
 			"Any leak of the app's consumer secret then logs in as the run-as user without MFA.",
@@ -86,7 +86,7 @@ var builtinRules = []RuleInfo{
 			"run-as user a minimal API-only profile and restrict its login IP ranges.",
 	},
 	{
-		ID: "sf-jwt-private-key", Name: "SalesforceJWTPrivateKey", Severity: SeverityCritical,
+		ID: "sf-jwt-private-key", Name: "SalesforceJWTPrivateKey", Severity: SeverityHigh,
 		Short: "Private key for the Salesforce JWT bearer flow committed.",
 		Full: "The private key that signs JWT bearer assertions lets its holder log in as any user " +
 			"pre-authorised for the Connected App.",

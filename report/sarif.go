@@ -186,9 +186,21 @@ func sarifRules(findings []Finding) ([]sarifRule, map[string]int) {
 	slices.SortFunc(custom, func(a, b RuleInfo) int { return strings.Compare(a.ID, b.ID) })
 	infos = append(infos, custom...)
 
+	// Code scanning reads security-severity from the rule only, not per result: a rule that
+	// fired takes the worst severity among its findings (a --config may raise or lower it, a
+	// token call with a literal secret is worse than the default), else the built-in default.
+	worst := map[string]string{}
+	for _, f := range findings {
+		if Rank(f.Severity) > Rank(worst[f.RuleID]) {
+			worst[f.RuleID] = f.Severity
+		}
+	}
 	rules := make([]sarifRule, len(infos))
 	index := make(map[string]int, len(infos))
 	for i, info := range infos {
+		if sev, ok := worst[info.ID]; ok {
+			info.Severity = sev
+		}
 		index[info.ID] = i
 		tags := []string{"security", "secret", "salesforce"}
 		if info.ID != "sf-connected-app-cc-enabled" && info.ID != "sf-client-credentials-call" {

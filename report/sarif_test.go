@@ -120,6 +120,15 @@ func TestSARIFMeetsCodeScanningExpectations(t *testing.T) {
 			t.Errorf("rule %s lacks help or the security tag", rule.ID)
 		}
 	}
+	sev := map[string]string{}
+	for _, rule := range run.Tool.Driver.Rules {
+		sev[rule.ID] = rule.Properties.SecuritySeverity
+	}
+	// A rule that fired shows its worst finding; one that did not, its built-in default.
+	if sev["sf-refresh-token"] != "3.0" || sev["sf-consumer-secret"] != "9.5" || sev["sf-jwt-private-key"] != "8.0" {
+		t.Errorf("security-severity: refresh %s (fixture: low), secret %s, jwt %s (default high)",
+			sev["sf-refresh-token"], sev["sf-consumer-secret"], sev["sf-jwt-private-key"])
+	}
 	for _, id := range []string{"sf-consumer-key", "sf-consumer-secret", "sf-client-credentials-call",
 		"sf-password-grant", "sf-access-token", "sf-refresh-token", "sf-sfdx-auth-url",
 		"sf-connected-app-cc-enabled", "sf-jwt-private-key"} {
