@@ -186,7 +186,7 @@ func nodeClass(e Exposure, s Step) string {
 	}
 	switch s.Kind {
 	case "flow":
-		if strings.Contains(strings.ToUpper(s.Label), "OFF") {
+		if slices.Contains(strings.Fields(strings.ToUpper(s.Label)), "OFF") {
 			return "node ok"
 		}
 		return "node " + sev + " hot"

@@ -38,7 +38,7 @@ var builtinRules = []RuleInfo{
 	{
 		ID: "sf-client-credentials-call", Name: "SalesforceClientCredentialsCall", Severity: SeverityHigh,
 		Short: "Code requests Salesforce tokens with the client credentials flow.",
-		Full: "A call to a Salesforce token endpoint with grant_type=client_credentials. The integration " +
+		Full: "A call to a Salesforce token endpoint that asks for the client credentials grant. The integration " +
 			"depends on the flow Salesforce's security guidance says to disable: its consumer key and " +
 			"secret are a static shared secret that logs in as the run-as user without MFA.",
 		Fix: "Move the integration to the JWT bearer flow with a certificate (or another flow with a " +

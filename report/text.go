@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -222,7 +223,7 @@ func (p textPrinter) exposure(r *Report, e Exposure) {
 		}
 		label := p.style("", s.Label)
 		switch {
-		case s.Kind == "flow" && strings.Contains(s.Label, "ON"):
+		case s.Kind == "flow" && slices.Contains(strings.Fields(s.Label), "ON"):
 			label = p.style(ansiBRed, s.Label)
 		case s.Kind == "score":
 			label = p.style(ansiBold, s.Label)
