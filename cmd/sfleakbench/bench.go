@@ -31,6 +31,7 @@ type Result struct {
 	Median   float64   `json:"median_s"`
 	MBps     float64   `json:"mb_per_s"`    // unique blob bytes / best wall time
 	PeakRSS  int64     `json:"peak_rss_kb"` // largest Maxrss over the runs
+	CPU      float64   `json:"cpu_s"`       // user+system time of the fastest run: insensitive to other load
 	VsGL     float64   `json:"vs_gitleaks,omitempty"`
 	VsFloor  float64   `json:"vs_floor,omitempty"`
 	Findings int       `json:"findings,omitempty"`
@@ -47,13 +48,17 @@ type Recall struct {
 
 // Report is the whole run.
 type Report struct {
-	Repo      string    `json:"repo"`
-	Commits   int       `json:"commits"`
-	Blobs     int       `json:"blobs"`
-	BlobBytes int64     `json:"blob_bytes"`
-	CPUs      int       `json:"cpus"`
-	Date      string    `json:"date"`
-	Results   []*Result `json:"results"`
+	Repo      string `json:"repo"`
+	Commits   int    `json:"commits"`
+	Blobs     int    `json:"blobs"`
+	BlobBytes int64  `json:"blob_bytes"`
+	CPUs      int    `json:"cpus"`
+	Date      string `json:"date"`
+	// Load is /proc/loadavg's 1-minute figure before and after: wall times taken while
+	// other work competes for the CPUs are not comparable with quiet ones.
+	LoadBefore float64   `json:"load_before"`
+	LoadAfter  float64   `json:"load_after"`
+	Results    []*Result `json:"results"`
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -145,22 +150,43 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "gitleaks not found: no gitleaks column (go install github.com/zricethezav/gitleaks/v8@v8.30.1)")
 	}
 
-	for _, j := range jobs {
-		r := &Result{Tool: j.name, Command: strings.Join(j.argv, " ")}
-		rep.Results = append(rep.Results, r)
-		for i := 0; i < *runs; i++ {
-			fmt.Fprintf(stderr, "%s: run %d/%d\n", j.name, i+1, *runs)
-			wall, rss, err := measure(ctx, j.argv, filepath.Join(work, "stderr.txt"))
+	// Runs go round-robin over the tools, so that a burst of load elsewhere on the machine
+	// lands on every tool alike instead of on whichever ran at that moment.
+	rep.LoadBefore = loadAvg()
+	results := make([]*Result, len(jobs))
+	cpuOf := make([][]float64, len(jobs))
+	for k, j := range jobs {
+		results[k] = &Result{Tool: j.name, Command: strings.Join(j.argv, " ")}
+	}
+	rep.Results = results
+	for i := 0; i < *runs; i++ {
+		for k, j := range jobs {
+			r := results[k]
+			if r.Error != "" {
+				continue
+			}
+			fmt.Fprintf(stderr, "run %d/%d: %s\n", i+1, *runs, j.name)
+			wall, cpu, rss, err := measure(ctx, j.argv, filepath.Join(work, "stderr.txt"))
 			if err != nil {
 				r.Error = err.Error()
-				break
+				continue
 			}
 			r.Runs = append(r.Runs, wall.Seconds())
+			cpuOf[k] = append(cpuOf[k], cpu.Seconds())
 			r.PeakRSS = max(r.PeakRSS, rss)
 		}
+	}
+	rep.LoadAfter = loadAvg()
+	for k, j := range jobs {
+		r := results[k]
 		if len(r.Runs) > 0 {
 			r.Best, r.Median = bestMedian(r.Runs)
 			r.MBps = float64(rep.BlobBytes) / 1e6 / r.Best
+			for i, w := range r.Runs {
+				if w == r.Best {
+					r.CPU = cpuOf[k][i]
+				}
+			}
 		}
 		if j.recall != nil && r.Error == "" {
 			n, rc, err := j.recall(j.out)
@@ -196,13 +222,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// measure runs argv once and returns its wall time and peak RSS (KiB, from wait4's rusage).
-// Exit status 1 counts as success: sfleak and gitleaks use it for "findings present".
-func measure(ctx context.Context, argv []string, stderrFile string) (time.Duration, int64, error) {
+// measure runs argv once and returns its wall time, CPU time (user+system) and peak RSS
+// (KiB), the last two from wait4's rusage. Exit status 1 counts as success: sfleak and
+// gitleaks use it for "findings present".
+func measure(ctx context.Context, argv []string, stderrFile string) (time.Duration, time.Duration, int64, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	errf, err := os.Create(stderrFile)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer errf.Close()
 	cmd.Stdout = io.Discard
@@ -211,7 +238,9 @@ func measure(ctx context.Context, argv []string, stderrFile string) (time.Durati
 	err = cmd.Run()
 	wall := time.Since(start)
 	var rss int64
+	var cpu time.Duration
 	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = ru.Maxrss // KiB on Linux
 		}
@@ -222,9 +251,18 @@ func measure(ctx context.Context, argv []string, stderrFile string) (time.Durati
 	}
 	if err != nil {
 		msg, _ := os.ReadFile(stderrFile)
-		return 0, 0, fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, lastLine(msg))
+		return 0, 0, 0, fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, lastLine(msg))
 	}
-	return wall, rss, nil
+	return wall, cpu, rss, nil
+}
+
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
+	return f
 }
 
 func lastLine(b []byte) string {
@@ -375,13 +413,17 @@ func describe(p synth.Plant) string {
 }
 
 func printTable(w io.Writer, rep *Report) {
-	fmt.Fprintf(w, "repo %s: %d commits, %d blobs, %.1f MB unique blob bytes, %d CPUs\n\n",
-		rep.Repo, rep.Commits, rep.Blobs, float64(rep.BlobBytes)/1e6, rep.CPUs)
+	fmt.Fprintf(w, "repo %s: %d commits, %d blobs, %.1f MB unique blob bytes, %d CPUs, load %.1f → %.1f\n",
+		rep.Repo, rep.Commits, rep.Blobs, float64(rep.BlobBytes)/1e6, rep.CPUs, rep.LoadBefore, rep.LoadAfter)
+	if rep.LoadBefore > 0.5*float64(rep.CPUs) || rep.LoadAfter > 0.5*float64(rep.CPUs) {
+		fmt.Fprintln(w, "warning: the machine was busy; wall times are inflated (cpu s is less affected)")
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tool\tbest s\tmedian s\tMB/s\tpeak RSS MiB\tvs gitleaks\tvs floor\tfindings\trecall\t")
+	fmt.Fprintln(tw, "tool\tbest s\tmedian s\tcpu s\tMB/s\tpeak RSS MiB\tvs gitleaks\tvs floor\tfindings\trecall\t")
 	for _, r := range rep.Results {
 		if r.Error != "" && len(r.Runs) == 0 {
-			fmt.Fprintf(tw, "%s\terror: %s\t\t\t\t\t\t\t\t\n", r.Tool, r.Error)
+			fmt.Fprintf(tw, "%s\terror (below)\t\t\t\t\t\t\t\t\t\n", r.Tool)
 			continue
 		}
 		recall := "-"
@@ -392,7 +434,7 @@ func printTable(w io.Writer, rep *Report) {
 		if r.Findings > 0 || r.Recall != nil {
 			findings = strconv.Itoa(r.Findings)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t\n", r.Tool, r.Best, r.Median, r.MBps,
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t\n", r.Tool, r.Best, r.Median, r.CPU, r.MBps,
 			float64(r.PeakRSS)/1024, ratio(r.VsGL), ratio(r.VsFloor), findings, recall)
 	}
 	tw.Flush()

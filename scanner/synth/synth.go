@@ -47,7 +47,7 @@ type Config struct {
 var Presets = map[string]Config{
 	"small":  {Commits: 200, Files: 150, BytesPerFile: 4000, FilesPerCommit: 4, Seed: 1, Plants: 16, Churn: 0.25},
 	"medium": {Commits: 800, Files: 600, BytesPerFile: 12000, FilesPerCommit: 12, Seed: 1, Plants: 40, Churn: 0.25},
-	"large":  {Commits: 5000, Files: 2000, BytesPerFile: 3000, FilesPerCommit: 20, Seed: 1, Plants: 64, Churn: 0.25},
+	"large":  {Commits: 5200, Files: 2000, BytesPerFile: 3000, FilesPerCommit: 20, Seed: 1, Plants: 64, Churn: 0.25},
 }
 
 // Manifest describes what Generate built and, above all, where the credentials are.
