@@ -687,6 +687,12 @@ func (t *triageRun) incidentInput(now time.Time) incident.Input {
 		in.Key = report.Redact(key)
 	}
 	for _, f := range t.rep.Findings {
+		if h := hostName(f.Host); h != "" && verify.IsSalesforceHost(h) {
+			in.Host = h
+			break
+		}
+	}
+	for _, f := range t.rep.Findings {
 		in.Occurrences = append(in.Occurrences, report.Occurrence{
 			Repository: f.Repository, Path: f.Path, Line: f.Line, Commit: f.Commit, Date: f.Date,
 			Author: f.Author, Refs: f.Refs, Visibility: f.Visibility, RuleID: f.RuleID,
@@ -773,6 +779,18 @@ func (t *triageRun) verify(ctx context.Context, v *verify.Verifier) verify.Resul
 		setOnce(&c.Host, f.Host)
 	}
 	return v.Verify(ctx, c)
+}
+
+// hostName is the bare host of a host or URL found with a credential.
+func hostName(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexAny(s, "/:?#"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.ToLower(s)
 }
 
 func setOnce(dst *string, v string) {

@@ -17,6 +17,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/sfleak/sfleak/detectors/fakecred"
+	"github.com/sfleak/sfleak/detectors/sfmeta/orgtest"
 	"github.com/sfleak/sfleak/report"
 	"github.com/sfleak/sfleak/scanner/gittest"
 	"github.com/sfleak/sfleak/scanner/state"
@@ -504,4 +505,38 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestTriageReachWithOrg(t *testing.T) {
+	org := orgtest.Dir(t)
+	tests := []struct {
+		name     string
+		app      string
+		steps    [6]string // a substring each checklist step must hold
+		appLabel string
+	}{
+		{"a Connected App key ties the checklist to its app, run-as user and Setup paths", orgtest.BillingSync, [6]string{
+			"Billing", "integration@acme.example", "App Manager", "integration@acme.example", "github.com/acme/app", "Username = 'integration@acme.example'",
+		}, "Billing_Sync"},
+		{"an External Client App key uses the ECA paths", orgtest.PartnerSync, [6]string{
+			"External Client App Manager", "Revoke", "Flow Enablement", "ExtlClntAppGlobalOauthSettings.certificate", "github.com/acme/app", "partner.sync@acme.example",
+		}, "Partner_Sync"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, secret := orgtest.Key(tt.app), orgtest.Secret(tt.app)
+			r := gittest.New(t)
+			r.SetOrigin("https://github.com/acme/app.git")
+			r.Commit("leak", map[string]string{"app.py": pyConfig(key, secret)}, at("2024-03-01T09:00:00Z"))
+			rep, _ := triageJSON(t, secret, nil, "--stdin", "--org", org, r.Path)
+			if len(rep.Exposures) == 0 || rep.Exposures[0].ConnectedApp == nil || *rep.Exposures[0].ConnectedApp != tt.appLabel {
+				t.Fatalf("exposures = %+v, want the app %s", rep.Exposures, tt.appLabel)
+			}
+			for i, want := range tt.steps {
+				if !strings.Contains(rep.Incident.Checklist[i], want) {
+					t.Errorf("step %d lacks %q: %s", i+1, want, rep.Incident.Checklist[i])
+				}
+			}
+		})
+	}
 }

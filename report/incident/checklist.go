@@ -150,10 +150,10 @@ func Checklist(in Input, inc *report.Incident) []string {
 	}
 	var off string
 	if a.eca() {
-		off = fmt.Sprintf("Turn off the client credentials flow of %s (%s): Setup → External Client Apps → External Client App Manager → %s → Edit Settings → OAuth Settings → Flow Enablement → untick Enable Client Credentials Flow (metadata: isClientCredentialsFlowEnabled=false in ExtlClntAppOauthConfigurablePolicies and ExtlClntAppGlobalOauthSettings); its Run As user is under Policies → OAuth Policies → Client Credentials Flow.",
+		off = fmt.Sprintf("Turn off the client credentials flow of %s — %s: Setup → External Client Apps → External Client App Manager → %s → Edit Settings → OAuth Settings → Flow Enablement → untick Enable Client Credentials Flow (metadata: isClientCredentialsFlowEnabled=false in ExtlClntAppOauthConfigurablePolicies and ExtlClntAppGlobalOauthSettings); its Run As user is under Policies → OAuth Policies → Client Credentials Flow.",
 			a.display(), state, a.nameOr("the app"))
 	} else {
-		off = fmt.Sprintf("Turn off the client credentials flow of %s (%s): Setup → App Manager → %s ▾ → Edit → API (Enable OAuth Settings) → untick Enable Client Credentials Flow (metadata: isClientCredentialEnabled=false); its Run As user is under Manage → Edit Policies → Client Credentials Flow → Run As.",
+		off = fmt.Sprintf("Turn off the client credentials flow of %s — %s: Setup → App Manager → %s ▾ → Edit → API (Enable OAuth Settings) → untick Enable Client Credentials Flow (metadata: isClientCredentialEnabled=false); its Run As user is under Manage → Edit Policies → Client Credentials Flow → Run As.",
 			a.display(), state, a.nameOr("the app"))
 	}
 	if a.runAs != "" {
@@ -166,6 +166,10 @@ func Checklist(in Input, inc *report.Incident) []string {
 	if a.runAs != "" {
 		user = a.runAs
 	}
+	instance := "https://<My Domain>"
+	if in.Host != "" {
+		instance = "https://" + in.Host
+	}
 	clientID := "<consumer key>"
 	if key != "" {
 		clientID = key
@@ -174,8 +178,8 @@ func Checklist(in Input, inc *report.Incident) []string {
 	if a.eca() {
 		cert = "upload server.crt as the certificate in the OAuth settings (ExtlClntAppGlobalOauthSettings.certificate enables the JWT bearer flow)"
 	}
-	list = append(list, fmt.Sprintf("Move the integration to the JWT bearer flow with a certificate: openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.crt; on %s %s; set Permitted Users to \"Admin approved users are pre-authorized\" and grant %s's profile or permission set; log in with sf org login jwt --client-id %s --jwt-key-file server.key --username %s --instance-url https://<My Domain>. Keep server.key in a secret store, never in a repository.",
-		a.display(), cert, user, clientID, user))
+	list = append(list, fmt.Sprintf("Move the integration to the JWT bearer flow with a certificate: openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.crt; on %s %s; set Permitted Users to \"Admin approved users are pre-authorized\" and grant %s's profile or permission set; log in with sf org login jwt --client-id %s --jwt-key-file server.key --username %s --instance-url %s. Keep server.key in a secret store, never in a repository.",
+		a.display(), cert, user, clientID, user, instance))
 
 	// 5. History.
 	list = append(list, historyStep(inc))

@@ -25,6 +25,9 @@ type Input struct {
 	// key as shown, when known.
 	Secret string
 	Key    string
+	// Host is the Salesforce host found with the credential (My Domain), for the JWT login
+	// command; empty when none was found.
+	Host string
 	// Occurrences are every place the credential and its paired values were found, in any
 	// order; Build sorts them.
 	Occurrences []report.Occurrence

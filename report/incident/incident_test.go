@@ -144,6 +144,7 @@ func TestChecklist(t *testing.T) {
 		RuleID: "sf-consumer-secret",
 		Secret: report.Redact(fakecred.ConsumerSecret("checklist")),
 		Key:    report.Redact(key),
+		Host:   "acme.my.salesforce.com",
 		Occurrences: []report.Occurrence{
 			occ("acme/billing", "sync.py", strings.Repeat("a", 40), "2024-01-02T09:00:00Z", "public", false),
 			occ("acme/internal", "etl.py", strings.Repeat("b", 40), "2024-01-05T09:00:00Z", "private", true),
@@ -178,7 +179,7 @@ func TestChecklist(t *testing.T) {
 				{"Rotate the consumer secret", `"Billing Sync" (Billing_Sync)`, "Manage Consumer Details", "staged", "3MVG…REDACTED"},
 				{"Revoke", "Connected Apps OAuth Usage → Billing Sync", "integration@acme.example"},
 				{"untick Enable Client Credentials Flow", "Setup → App Manager → Billing Sync ▾ → Edit → API (Enable OAuth Settings)", "flow is ON", "isClientCredentialEnabled=false"},
-				{"JWT bearer", "openssl req -x509", "sf org login jwt", "--username integration@acme.example"},
+				{"JWT bearer", "openssl req -x509", "sf org login jwt", "--username integration@acme.example", "--instance-url https://acme.my.salesforce.com"},
 				{"Purge the credential from public history: acme/billing (public) commits aaaaaaa on refs/heads/main, refs/tags/v1", "Public since 2024-01-02", "acme/internal (private) commits bbbbbbb", "remove it from HEAD first"},
 				{"since 2024-01-02", "LoginHistory WHERE LoginTime >= 2024-01-02T00:00:00Z AND Application = 'Billing Sync'", "FROM EventLogFile", "FROM ApiEvent WHERE EventDate >= 2024-01-02T00:00:00Z AND Username = 'integration@acme.example'", "acme/billing (aaaaaaa)"},
 			},

@@ -186,9 +186,10 @@ func RenderText(w io.Writer, inc *report.Incident) error {
 	return bw.Flush()
 }
 
-// mdCell escapes a value for a Markdown table cell or list item.
+// mdCell escapes a value for a Markdown table cell or list item: pipes, newlines, and "<"
+// (which would open an HTML tag and hide "<integration user>"); ">" mid-line is plain text.
 func mdCell(s string) string {
-	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", "`", "'")
 	return r.Replace(s)
 }
 

@@ -37,7 +37,7 @@ func TestRenderers(t *testing.T) {
 				"removed from HEAD:  2024-01-12 bbbbbbb in acme/billing", "10.0 days", "invalid: invalid_client (acme.my.salesforce.com)",
 				"refs: refs/heads/main", "    1. Rotate", "    6. Check"}, nil},
 		{"markdown is a ticket: a facts table, an occurrence table with escaped cells, task items", RenderMarkdown,
-			[]string{"## Incident: sf-consumer-secret", "| Removed from HEAD | 2024-01-12 bbbbbbb in acme/billing |", `Dev \| Ops`, "- [ ] Rotate", "&lt;script&gt;"},
+			[]string{"## Incident: sf-consumer-secret", "| Removed from HEAD | 2024-01-12 bbbbbbb in acme/billing |", `Dev \| Ops`, "- [ ] Rotate", "&lt;script>", "&lt;integration user>"},
 			[]string{"<script>"}},
 		{"html escapes every value", RenderHTML,
 			[]string{`<section id="incident"`, "&lt;script&gt;", "<li>Rotate", "verify-invalid"},
