@@ -477,10 +477,7 @@ func (t *triageRun) selectOccurrences(scanned []*scannedTarget) {
 		}
 	}
 	if t.ruleID == "" {
-		t.ruleID = guessRule(t.value)
-		if len(t.direct) > 0 {
-			t.ruleID = earliestFinding(t.direct).RuleID
-		}
+		t.ruleID = t.directRule()
 	}
 	for _, f := range all {
 		_, isPaired := t.paired[f.Raw]
@@ -509,6 +506,29 @@ func earliestFinding(fs []report.Finding) report.Finding {
 		}
 	}
 	return best
+}
+
+// directRule names what the triaged value is: the rule of its own findings, preferring a
+// credential rule over the token-call or SFDX-URL findings that merely contain it, else a
+// guess from its shape.
+func (t *triageRun) directRule() string {
+	best, rank := "", 0
+	for _, f := range t.direct {
+		r := 1
+		if f.Raw == t.value || t.value == "" {
+			r = 2
+			if f.RuleID != detectors.RuleClientCredentials {
+				r = 3
+			}
+		}
+		if r > rank || r == rank && f.RuleID < best {
+			best, rank = f.RuleID, r
+		}
+	}
+	if rank >= 2 {
+		return best
+	}
+	return guessRule(t.value)
 }
 
 // guessRule names what a value is from its shape, for a value found nowhere.

@@ -28,6 +28,7 @@ import (
 type triageFixture struct {
 	key, secret, otherSecret string
 	billing, etl, clean      string // repository paths
+	billingRepo              *gittest.Repo
 	names                    map[string]string
 	commits                  map[string]plumbing.Hash
 }
@@ -74,7 +75,7 @@ func buildTriageFixture(t *testing.T) *triageFixture {
 		"tools/copy.py":        gittest.Deleted,
 	}, at("2024-01-12T09:00:00Z"))
 	fx.commits["b5"] = b.Commit("later", map[string]string{"README.md": "billing v3\n"}, at("2024-02-01T09:00:00Z"))
-	fx.billing = b.Path
+	fx.billing, fx.billingRepo = b.Path, b
 	fx.names["billing"] = "github.com/acme/billing"
 
 	// etl: the same pair, still in HEAD; and an unrelated secret of another app.
@@ -538,5 +539,26 @@ func TestTriageReachWithOrg(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTriageCloneURL(t *testing.T) {
+	fx := buildTriageFixture(t)
+	bare := gittest.Bare(t, fx.billingRepo)
+	r, _ := triageJSON(t, fx.secret, nil, "--stdin", "file://"+bare)
+	in := r.Incident
+	if len(in.Occurrences) == 0 {
+		t.Fatal("no occurrence through the clone URL")
+	}
+	for _, o := range in.Occurrences {
+		if len(o.Refs) == 0 {
+			t.Errorf("occurrence without refs (the clone must outlive the scan): %+v", o)
+		}
+		if strings.Contains(o.Repository, os.TempDir()) {
+			t.Errorf("repository named by a temporary path: %s", o.Repository)
+		}
+	}
+	if in.Removed == nil || in.Removed.Commit != fx.commits["b4"].String() {
+		t.Errorf("removed = %+v, want b4", in.Removed)
 	}
 }
