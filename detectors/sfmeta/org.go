@@ -52,6 +52,7 @@ type Org struct {
 	appsByKey   map[string]*App // report.CredentialID(consumer key)
 	appsBySec   map[string]*App // report.CredentialID(consumer secret), when metadata holds it
 	policyIndex map[string]*Policy
+	fromOrgDir  map[string]bool // components described by LoadOrg's directory
 }
 
 // App is a Connected App or an External Client App (its several ECA files joined).
@@ -221,6 +222,7 @@ func NewOrg() *Org {
 		appsByKey:      map[string]*App{},
 		appsBySec:      map[string]*App{},
 		policyIndex:    map[string]*Policy{},
+		fromOrgDir:     map[string]bool{},
 	}
 }
 
@@ -275,11 +277,28 @@ func IsMetadataPath(path string) bool {
 }
 
 // AddFile parses one metadata file (path selects the type; its base name is the component's
-// API name) and merges it into the org. Files of the same component seen twice (an --org
-// retrieve and the same file in a scanned repository) merge; later non-empty values win.
-// The error is one line and does not name the file (callers add it). AddFile is safe for
+// API name) and merges it into the org. Files of the same component added twice merge;
+// later non-empty values win. The error is one line and does not name the file (callers add it). AddFile is safe for
 // concurrent use; the lookups are not safe concurrently with it.
-func (o *Org) AddFile(p string, data []byte) error {
+//
+// A file added after LoadOrg for a component the org directory already described is ignored:
+// the org's retrieve is its truth, while a scanned repository may hold stale metadata or
+// another org's. Components the retrieve lacks (often the secret-bearing ECA global OAuth
+// settings) are taken from repositories.
+func (o *Org) AddFile(p string, data []byte) error { return o.add(p, data, false) }
+
+// shadowed reports whether a component is already described by the org directory and this
+// file comes from elsewhere; files from the org directory mark their components.
+func (o *Org) shadowed(kind, component string, fromOrgDir bool) bool {
+	id := kind + "\x00" + strings.ToLower(component)
+	if fromOrgDir {
+		o.fromOrgDir[id] = true
+		return false
+	}
+	return o.fromOrgDir[id]
+}
+
+func (o *Org) add(p string, data []byte, fromOrgDir bool) error {
 	kind, name := kindOf(p)
 	if kind == "" {
 		return fmt.Errorf("not a metadata file sfmeta reads")
@@ -292,11 +311,17 @@ func (o *Org) AddFile(p string, data []byte) error {
 		if err := decodeRoot(data, &x, "ConnectedApp"); err != nil {
 			return err
 		}
+		if o.shadowed(kind, name, fromOrgDir) {
+			return nil
+		}
 		o.addConnectedApp(p, name, &x)
 	case kindECA:
 		var x xECA
 		if err := decodeRoot(data, &x, "ExternalClientApplication"); err != nil {
 			return err
+		}
+		if o.shadowed(kind, name, fromOrgDir) {
+			return nil
 		}
 		a := o.appLocked(TypeECA, name, p)
 		a.Label = firstNonEmpty(x.Label, a.Label)
@@ -306,6 +331,9 @@ func (o *Org) AddFile(p string, data []byte) error {
 		var x xECAGlobalOauth
 		if err := decodeRoot(data, &x, "ExtlClntAppGlobalOauthSettings"); err != nil {
 			return err
+		}
+		if o.shadowed(kind, ecaName(x.ExternalClientApplication, name), fromOrgDir) {
+			return nil
 		}
 		a := o.appLocked(TypeECA, ecaName(x.ExternalClientApplication, name), p)
 		o.setKeys(a, x.ConsumerKey, x.ConsumerSecret)
@@ -319,6 +347,9 @@ func (o *Org) AddFile(p string, data []byte) error {
 		if err := decodeRoot(data, &x, "ExtlClntAppOauthSettings"); err != nil {
 			return err
 		}
+		if o.shadowed(kind, ecaName(x.ExternalClientApplication, name), fromOrgDir) {
+			return nil
+		}
 		a := o.appLocked(TypeECA, ecaName(x.ExternalClientApplication, name), p)
 		if s := splitComma(x.CommaSeparatedOauthScopes); len(s) > 0 {
 			a.Scopes = s
@@ -327,6 +358,9 @@ func (o *Org) AddFile(p string, data []byte) error {
 		var x xECAPolicy
 		if err := decodeRoot(data, &x, "ExtlClntAppOauthConfigurablePolicies"); err != nil {
 			return err
+		}
+		if o.shadowed(kind, ecaName(x.ExternalClientApplication, name), fromOrgDir) {
+			return nil
 		}
 		a := o.appLocked(TypeECA, ecaName(x.ExternalClientApplication, name), p)
 		a.RunAsUser = firstNonEmpty(strings.TrimSpace(x.ClientCredentialsFlowUser), a.RunAsUser)
@@ -350,6 +384,9 @@ func (o *Org) AddFile(p string, data []byte) error {
 		if err := decodeRoot(data, &x, "Profile"); err != nil {
 			return err
 		}
+		if o.shadowed(kind, ProfileDisplayName(name), fromOrgDir) {
+			return nil
+		}
 		display := ProfileDisplayName(name)
 		pr := &Profile{Name: display, FileName: name, Custom: x.Custom.Value, Permissions: perms(x.UserPermissions)}
 		for _, r := range x.LoginIPRanges {
@@ -361,12 +398,18 @@ func (o *Org) AddFile(p string, data []byte) error {
 		if err := decodeRoot(data, &x, "PermissionSet"); err != nil {
 			return err
 		}
+		if o.shadowed(kind, name, fromOrgDir) {
+			return nil
+		}
 		key := o.permSetKey(name)
 		o.PermissionSets[key] = &PermissionSet{Name: name, Label: firstNonEmpty(x.Label, name), Permissions: perms(x.UserPermissions)}
 	case kindPolicy:
 		var x xPolicy
 		if err := decodeRoot(data, &x, "TransactionSecurityPolicy"); err != nil {
 			return err
+		}
+		if o.shadowed(kind, name, fromOrgDir) {
+			return nil
 		}
 		pol := &Policy{
 			Name: firstNonEmpty(x.DeveloperName, name), Label: firstNonEmpty(x.MasterLabel, x.DeveloperName, name),
@@ -391,6 +434,9 @@ func (o *Org) AddFile(p string, data []byte) error {
 		if err := decodeRoot(data, &x, "RealTimeEventSettings"); err != nil {
 			return err
 		}
+		if o.shadowed(kind, name, fromOrgDir) {
+			return nil
+		}
 		for _, e := range x.Events {
 			if n := strings.TrimSpace(e.EntityName); n != "" {
 				o.RealTimeEvents[n] = e.IsEnabled.Value
@@ -400,6 +446,9 @@ func (o *Org) AddFile(p string, data []byte) error {
 		var x xSecuritySettings
 		if err := decodeRoot(data, &x, "SecuritySettings"); err != nil {
 			return err
+		}
+		if o.shadowed(kind, name, fromOrgDir) {
+			return nil
 		}
 		s := &SecuritySettings{
 			EnforceIPRangesEveryRequest: x.SessionSettings.EnforceIPRangesEveryRequest.Value,
@@ -727,7 +776,7 @@ func LoadOrg(dir string, usersFile string) (*Org, []report.Error, error) {
 		case IsMetadataPath(p):
 			data, err := readLimited(p)
 			if err == nil {
-				err = o.AddFile(p, data)
+				err = o.add(p, data, true)
 			}
 			if err != nil {
 				fail(p, err)

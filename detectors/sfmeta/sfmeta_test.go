@@ -567,3 +567,26 @@ func TestLoadOrgFixture(t *testing.T) {
 		}
 	})
 }
+
+func TestOrgDirectoryOutranksScannedRepositories(t *testing.T) {
+	dir := orgtest.Dir(t)
+	o, errs, err := LoadOrg(dir, "")
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	stale := doc("ConnectedApp", "<label>Stale</label><oauthConfig><isClientCredentialEnabled>false</isClientCredentialEnabled></oauthConfig>", true)
+	if err := o.AddFile("some-repo/connectedApps/Billing_Sync.connectedApp-meta.xml", []byte(stale)); err != nil {
+		t.Fatal(err)
+	}
+	if a := o.App(TypeConnectedApp, orgtest.BillingSync); a == nil || !a.ClientCredentials || a.Label != "Billing Sync" {
+		t.Errorf("a repository's copy overrode the org directory: %+v", a)
+	}
+	key := fakecred.ConsumerKey("repo-only")
+	fresh := doc("ConnectedApp", "<label>Repo Only</label><oauthConfig><consumerKey>"+key+"</consumerKey></oauthConfig>", true)
+	if err := o.AddFile("some-repo/connectedApps/Repo_Only.connectedApp-meta.xml", []byte(fresh)); err != nil {
+		t.Fatal(err)
+	}
+	if a := o.AppByKey(key); a == nil || a.Name != "Repo_Only" {
+		t.Errorf("a component the org directory lacks was not taken from the repository: %+v", a)
+	}
+}
