@@ -28,6 +28,9 @@ func (basicAuthDetector) Detect(path string, data []byte) []Match {
 	b := newStBlob(path, data)
 	var out []Match
 	for _, p := range b.basicPairs(0, len(data)) {
+		if p.env {
+			continue
+		}
 		out = append(out, Match{
 			RuleID:      RuleConsumerSecret,
 			Start:       p.at,
@@ -47,6 +50,7 @@ func (basicAuthDetector) Detect(path string, data []byte) []Match {
 // itself when written in clear.
 type stBasicPair struct {
 	key, secret string
+	env         bool // the secret is a reference ($SF_CLIENT_SECRET): only a token call's evidence
 	at, atEnd   int
 	start, end  int
 	how         string
@@ -173,6 +177,17 @@ func (b *stBlob) clearPairs(out []stBasicPair) []stBasicPair {
 		}
 		if t < len(d) && (d[t] == ':' || d[t] == '@') {
 			continue // force://key:secret:refresh@host
+		}
+		if t == s && s < len(d) && d[s] == '$' {
+			// 3MVG…:$SF_CLIENT_SECRET — the secret is the environment's.
+			t = s + 1
+			for t < len(d) && (stIsIdentByte(d[t]) || d[t] == '{' || d[t] == '}') {
+				t++
+			}
+			if key := string(d[i:e]); t > s+1 && len(key) >= 20 {
+				out = append(out, stBasicPair{key: key, secret: string(d[s:t]), at: s, atEnd: t, start: s, end: t, how: "curl -u key:$SECRET", env: true})
+			}
+			continue
 		}
 		key, secret := string(d[i:e]), string(d[s:t])
 		if !stValidPair(key, secret) {

@@ -82,9 +82,9 @@ func (passwordGrantDetector) Detect(path string, data []byte) []Match {
 		user := c.username
 		if user == "" {
 			if s, ok := b.nearestSlot(slotUser, c.at, c.at-pwWindow, c.at+pwWindow, func(s stSlot) bool {
-				return s.val.class == valLiteral && !IsPlaceholder(s.val.text)
+				return stUser(s.val) != ""
 			}); ok {
-				user = s.val.text
+				user = stUser(s.val)
 			}
 		}
 		end := c.val.end
@@ -103,6 +103,15 @@ func (passwordGrantDetector) Detect(path string, data []byte) []Match {
 		})
 	}
 	return stDedupe(out)
+}
+
+// stUser returns a username value written in clear, or "". Usernames are not secrets, so
+// example-looking ones (etl@acme.example) are kept; references (${SF_USERNAME}) are not.
+func stUser(v stValue) string {
+	if v.class != valLiteral && v.class != valPlaceholder || stIsRef(v.text) || strings.ContainsAny(v.text, "{}<>$ ") {
+		return ""
+	}
+	return v.text
 }
 
 // stSalesforceKey reports whether a setting's name ties it to Salesforce: SF_PASSWORD,
@@ -141,8 +150,8 @@ func (b *stBlob) pwMule(cands []stPwCand) []stPwCand {
 			}
 			for _, s := range b.slotsIn(slotPassword, i, end) {
 				c := stPwCand{val: s.val, at: i, how: "Mule Salesforce " + strings.TrimPrefix(el, "<salesforce:")}
-				if u, ok := b.nearestSlot(slotUser, i, i, end, nil); ok && u.val.class == valLiteral {
-					c.username = u.val.text
+				if u, ok := b.nearestSlot(slotUser, i, i, end, nil); ok {
+					c.username = stUser(u.val)
 				}
 				cands = append(cands, c)
 			}
@@ -162,9 +171,7 @@ func (b *stBlob) pwSimpleSalesforce(cands []stPwCand) []stPwCand {
 			continue
 		}
 		pc := stPwCand{val: pw, at: c.open, how: "simple_salesforce username/password login"}
-		if u, ok := c.named["username"]; ok && u.class == valLiteral {
-			pc.username = u.text
-		}
+		pc.username = stUser(c.named["username"])
 		cands = append(cands, pc)
 	}
 	return cands
@@ -188,9 +195,7 @@ func (b *stBlob) pwJSForce(cands []stPwCand) []stPwCand {
 			continue
 		}
 		pc := stPwCand{val: c.positional[1], at: i, how: "jsforce conn.login"}
-		if c.positional[0].class == valLiteral {
-			pc.username = c.positional[0].text
-		}
+		pc.username = stUser(c.positional[0])
 		cands = append(cands, pc)
 	}
 	return cands

@@ -602,6 +602,10 @@ func (b *stBlob) keyedValue(i int, _ byte) (stValue, bool) {
 			k++
 		}
 		v := b.parseExpr(k, 0)
+		if v.class == valLiteral && bytes.Contains(b.lower[i:j], []byte("encrypted")) {
+			// <field … encrypted="true" value="…"/>: the platform stores the value encrypted.
+			v.class = valEnv
+		}
 		return v, v.class != valNone
 	}
 	return stValue{}, false
@@ -707,6 +711,11 @@ func stIsIdentName(s string) bool {
 // stSecretShaped reports whether a bare word looks like a credential rather than a variable
 // name: a consumer key, a 64-hex or 19-digit secret, or a long mixed letters+digits token.
 func stSecretShaped(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !stIsAlnum(s[i]) && strings.IndexByte("+/=._~-", s[i]) < 0 {
+			return false
+		}
+	}
 	if strings.HasPrefix(s, "3MVG") && len(s) >= 20 {
 		return true
 	}

@@ -94,7 +94,7 @@ func (b *stBlob) grantKeyBefore(off int, withAuth bool) bool {
 				return false
 			}
 			j++
-		case stIsSpace(c) || stIsQuote(c) || strings.IndexByte("=:,>({[.\\", c) >= 0:
+		case stIsSpace(c) || stIsQuote(c) || strings.IndexByte("=:,>({[]).\\", c) >= 0:
 			j++
 		case stIsIdentByte(c):
 			e := j
@@ -131,8 +131,17 @@ func (b *stBlob) pickSecret(p, lo, hi int) stSecretPick {
 	}
 	if pk.val.class != valLiteral {
 		for _, bp := range b.basicPairs(lo, hi) {
-			pk.val, pk.key, pk.found, pk.fromBasic = stValue{class: valLiteral, text: bp.secret, start: bp.start, end: bp.end}, bp.key, true, true
-			break
+			if bp.env && pk.found {
+				continue
+			}
+			cls := valLiteral
+			if bp.env {
+				cls = valEnv
+			}
+			pk.val, pk.key, pk.found, pk.fromBasic = stValue{class: cls, text: bp.secret, start: bp.start, end: bp.end}, bp.key, true, true
+			if !bp.env {
+				break
+			}
 		}
 	}
 	if pk.key == "" {

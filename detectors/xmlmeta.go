@@ -74,9 +74,11 @@ func (xmlMetaDetector) Detect(p string, data []byte) []Match {
 	if !ok {
 		return nil
 	}
-	app := stAppName(p)
+	// An External Client App's settings files name their app; a Connected App's file name
+	// is its API name.
+	app := f.fields["externalclientapplication"].text
 	if app == "" {
-		app = f.fields["externalclientapplication"].text
+		app = stAppName(p)
 	}
 	if app == "" {
 		app = f.fields["fullname"].text
