@@ -639,7 +639,7 @@ func TestLoadWeights(t *testing.T) {
 	}{
 		{
 			name:   "a later layer overrides only the keys it sets",
-			layers: []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin()}, {Name: "team.toml", Data: []byte("[scoring]\nuser_admin = 3.0\n[[rules]]\nid = \"x\"\n")}},
+			layers: []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: "team.toml", Data: []byte("[scoring]\nuser_admin = 3.0\n[[rules]]\nid = \"x\"\n"), Trusted: true}},
 			check: func(t *testing.T, w Weights) {
 				if w.UserAdmin != 3.0 || w.FlowEnabled != base.FlowEnabled {
 					t.Errorf("user_admin %.1f flow_enabled %.1f", w.UserAdmin, w.FlowEnabled)
@@ -647,38 +647,47 @@ func TestLoadWeights(t *testing.T) {
 			},
 		},
 		{
+			name:   "an untrusted layer (a repository's own .sfleak.toml) cannot change the weights",
+			layers: []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: ".sfleak.toml", Data: []byte("[scoring]\nuser_admin = -5.0\n")}},
+			check: func(t *testing.T, w Weights) {
+				if w.UserAdmin != base.UserAdmin {
+					t.Errorf("user_admin %.1f, want %.1f", w.UserAdmin, base.UserAdmin)
+				}
+			},
+		},
+		{
 			name:    "an unknown weight names the layer and key",
-			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin()}, {Name: "team.toml", Data: []byte("[scoring]\nuser_admn = 3.0\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: "team.toml", Data: []byte("[scoring]\nuser_admn = 3.0\n"), Trusted: true}},
 			wantErr: "team.toml: scoring.user_admn: unknown weight",
 		},
 		{
 			name:    "a wrong type names the layer and key",
-			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin()}, {Name: "team.toml", Data: []byte("[scoring]\nuser_admin = \"high\"\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: "team.toml", Data: []byte("[scoring]\nuser_admin = \"high\"\n"), Trusted: true}},
 			wantErr: `team.toml: scoring.user_admin: want a number, got "high"`,
 		},
 		{
 			name:    "a list of numbers where strings are wanted",
-			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin()}, {Name: "t.toml", Data: []byte("[scoring]\nadmin_permissions = [1]\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: "t.toml", Data: []byte("[scoring]\nadmin_permissions = [1]\n"), Trusted: true}},
 			wantErr: "t.toml: scoring.admin_permissions: want a list of non-empty strings",
 		},
 		{
 			name:    "invalid TOML names the layer",
-			layers:  []detectors.ConfigLayer{{Name: "broken.toml", Data: []byte("[scoring\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "broken.toml", Data: []byte("[scoring\n"), Trusted: true}},
 			wantErr: "broken.toml: ",
 		},
 		{
 			name:    "missing weights are listed",
-			layers:  []detectors.ConfigLayer{{Name: "only.toml", Data: []byte("[scoring]\nmax = 10.0\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "only.toml", Data: []byte("[scoring]\nmax = 10.0\n"), Trusted: true}},
 			wantErr: "only.toml: scoring: missing critical, high",
 		},
 		{
 			name:    "a disabled ceiling at or above the enabled floor is refused",
-			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin()}, {Name: "t.toml", Data: []byte("[scoring]\nflow_disabled_ceiling = 5.0\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: "t.toml", Data: []byte("[scoring]\nflow_disabled_ceiling = 5.0\n"), Trusted: true}},
 			wantErr: "flow_disabled_ceiling must be below flow_enabled_floor",
 		},
 		{
 			name:    "unordered bands are refused",
-			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin()}, {Name: "t.toml", Data: []byte("[scoring]\nhigh = 9.5\n")}},
+			layers:  []detectors.ConfigLayer{{Name: "rules.toml", Data: builtin(), Trusted: true}, {Name: "t.toml", Data: []byte("[scoring]\nhigh = 9.5\n"), Trusted: true}},
 			wantErr: "bands must satisfy",
 		},
 	}

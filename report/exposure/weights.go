@@ -76,8 +76,9 @@ var weightFields = []struct {
 	{"access_token", "AccessToken"}, {"jwt_private_key", "JWTPrivateKey"},
 }
 
-// LoadWeights reads the [scoring] table of each layer in order; a later layer overrides the
-// keys it sets. Other tables are ignored (they belong to the detectors). After merging every
+// LoadWeights reads the [scoring] table of each trusted layer in order; a later layer
+// overrides the keys it sets. Untrusted layers (a scanned repository's .sfleak.toml) are
+// skipped, and other tables are ignored (they belong to the detectors). After merging every
 // weight must be set and the bands must be ordered. Errors name the layer and key:
 // `rules.toml: scoring.user_admin: want a number, got "high"`.
 func LoadWeights(layers ...detectors.ConfigLayer) (Weights, error) {
@@ -85,6 +86,10 @@ func LoadWeights(layers ...detectors.ConfigLayer) (Weights, error) {
 	set := map[string]bool{}
 	rv := reflect.ValueOf(&w).Elem()
 	for _, l := range layers {
+		if !l.Trusted {
+			// A scanned repository's own .sfleak.toml must not lower its own risk scores.
+			continue
+		}
 		var doc struct {
 			Scoring map[string]any `toml:"scoring"`
 		}
