@@ -267,6 +267,16 @@ func TestECAFlowFlagInEitherFileAndAnyOrder(t *testing.T) {
 	}
 }
 
+func TestAddFileAcceptsAByteOrderMark(t *testing.T) {
+	o := NewOrg()
+	if err := o.AddFile("a/X.connectedApp", []byte("\xef\xbb\xbf"+doc("ConnectedApp", "<label>X</label>", true))); err != nil {
+		t.Fatal(err)
+	}
+	if a := o.App(TypeConnectedApp, "X"); a == nil || a.Label != "X" {
+		t.Errorf("app = %+v", a)
+	}
+}
+
 func TestAddFileRejectsHostileOrWrongXML(t *testing.T) {
 	deep := strings.Repeat("<a>", 200) + strings.Repeat("</a>", 200)
 	tests := []struct {
@@ -588,5 +598,24 @@ func TestOrgDirectoryOutranksScannedRepositories(t *testing.T) {
 	}
 	if a := o.AppByKey(key); a == nil || a.Name != "Repo_Only" {
 		t.Errorf("a component the org directory lacks was not taken from the repository: %+v", a)
+	}
+}
+
+func TestAddFileConcurrently(t *testing.T) {
+	o := NewOrg()
+	done := make(chan error)
+	for i := 0; i < 20; i++ {
+		go func(i int) {
+			name := "App" + string(rune('A'+i))
+			done <- o.AddFile("a/"+name+".connectedApp-meta.xml", []byte(doc("ConnectedApp", "<oauthConfig><consumerKey>"+fakecred.ConsumerKey(name)+"</consumerKey></oauthConfig>", true)))
+		}(i)
+	}
+	for i := 0; i < 20; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if len(o.Apps) != 20 {
+		t.Errorf("apps = %d, want 20", len(o.Apps))
 	}
 }

@@ -32,6 +32,8 @@ func decodeXML(data []byte, v any) (string, error) {
 	if len(data) > MaxFileSize {
 		return "", fmt.Errorf("file larger than %d MiB", MaxFileSize>>20)
 	}
+	// Editors on Windows prepend a UTF-8 byte order mark, which the decoder rejects.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	// Pass 1: tokens only, rejecting directives (<!DOCTYPE …>, <!ENTITY …>) and deep nesting.
 	d := newDecoder(data)
 	depth, root := 0, ""
