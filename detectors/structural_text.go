@@ -137,8 +137,9 @@ type stValue struct {
 type stSlot struct {
 	kind             stSlotKind
 	keyStart, keyEnd int
-	key              string // lower-cased key as written
+	key              string // lower-cased key as written (set when parsed)
 	val              stValue
+	parsed, ok       bool // val was parsed; a value was found
 }
 
 // stBlob is the per-Detect analysis of one blob's bytes.
@@ -148,8 +149,12 @@ type stBlob struct {
 	lower []byte
 	code  bool // the path is a programming-language source file (bare words are variables)
 
-	ev    []stEvidence
-	slots []stSlot
+	// Evidence and slots are found on first use: a blob that passed the keyword prefilter
+	// often has no grant, pair or password to judge, and then needs neither.
+	evDone, slotsDone bool
+	ev                []stEvidence
+	anySF, anyOther   bool
+	slots             []stSlot
 
 	resolving map[string]stValue
 	depth     int
@@ -171,8 +176,6 @@ var stCodeExts = map[string]bool{
 func newStBlob(p string, data []byte) *stBlob {
 	b := &stBlob{path: p, data: data, lower: bytes.ToLower(data), resolving: map[string]stValue{}}
 	b.code = stCodeExts[strings.ToLower(path.Ext(p))]
-	b.scanEvidence()
-	b.scanSlots()
 	return b
 }
 
@@ -219,6 +222,26 @@ func stLineEnd(data []byte, off int) int {
 
 // ---- evidence ----
 
+// evidence returns the blob's evidence, sorted by offset.
+func (b *stBlob) evidence() []stEvidence {
+	if !b.evDone {
+		b.evDone = true
+		b.scanEvidence()
+	}
+	return b.ev
+}
+
+// evidenceIn returns the evidence with offsets in [lo,hi).
+func (b *stBlob) evidenceIn(lo, hi int) []stEvidence {
+	ev := b.evidence()
+	i := sort.Search(len(ev), func(i int) bool { return ev[i].pos >= lo })
+	j := sort.Search(len(ev), func(i int) bool { return ev[i].pos >= hi })
+	if j < i {
+		j = i
+	}
+	return ev[i:j]
+}
+
 func (b *stBlob) scanEvidence() {
 	for _, p := range stEvPatterns {
 		from := 0
@@ -256,6 +279,13 @@ func (b *stBlob) scanEvidence() {
 		b.ev = append(b.ev, stEvidence{pos: 0, kind: evSFWord})
 	}
 	sort.SliceStable(b.ev, func(i, j int) bool { return b.ev[i].pos < b.ev[j].pos })
+	for _, e := range b.ev {
+		if e.kind == evOtherIdP {
+			b.anyOther = true
+		} else {
+			b.anySF = true
+		}
+	}
 }
 
 // stEvWindow is how far (bytes) from a token request its endpoint or library may be named.
@@ -273,19 +303,9 @@ func stDist(a, b int) int {
 // without any endpoint nearby, a Salesforce library or the word "salesforce" near p, or
 // anywhere in a blob that names no other identity provider, is enough.
 func (b *stBlob) sfContext(p int) bool {
-	lo, hi := p-stEvWindow, p+stEvWindow
 	bestD, best := -1, stEvKind(0)
-	nearLib, anySF, anyOther := false, false, false
-	for _, e := range b.ev {
-		switch e.kind {
-		case evOtherIdP:
-			anyOther = true
-		default:
-			anySF = true
-		}
-		if e.pos < lo || e.pos > hi {
-			continue
-		}
+	nearLib := false
+	for _, e := range b.evidenceIn(p-stEvWindow, p+stEvWindow+1) {
 		switch e.kind {
 		case evSFHost, evSFPath, evOtherIdP:
 			if d := stDist(e.pos, p); bestD < 0 || d < bestD {
@@ -298,12 +318,12 @@ func (b *stBlob) sfContext(p int) bool {
 	if bestD >= 0 {
 		return best != evOtherIdP
 	}
-	return nearLib || anySF && !anyOther
+	return nearLib || b.anySF && !b.anyOther
 }
 
 // hasSF reports whether the blob holds any Salesforce evidence of the given kinds.
 func (b *stBlob) hasSF(kinds ...stEvKind) bool {
-	for _, e := range b.ev {
+	for _, e := range b.evidence() {
 		for _, k := range kinds {
 			if e.kind == k {
 				return true
@@ -315,8 +335,8 @@ func (b *stBlob) hasSF(kinds ...stEvKind) bool {
 
 // sfIn reports whether [lo,hi) names a Salesforce endpoint or library.
 func (b *stBlob) sfIn(lo, hi int) bool {
-	for _, e := range b.ev {
-		if e.pos >= lo && e.pos < hi && (e.kind == evSFHost || e.kind == evSFPath || e.kind == evSFLib) {
+	for _, e := range b.evidenceIn(lo, hi) {
+		if e.kind == evSFHost || e.kind == evSFPath || e.kind == evSFLib {
 			return true
 		}
 	}
@@ -325,8 +345,8 @@ func (b *stBlob) sfIn(lo, hi int) bool {
 
 // otherIn reports whether [lo,hi) names another identity provider.
 func (b *stBlob) otherIn(lo, hi int) bool {
-	for _, e := range b.ev {
-		if e.pos >= lo && e.pos < hi && e.kind == evOtherIdP {
+	for _, e := range b.evidenceIn(lo, hi) {
+		if e.kind == evOtherIdP {
 			return true
 		}
 	}
@@ -337,7 +357,7 @@ func (b *stBlob) otherIn(lo, hi int) bool {
 // generic login hosts at equal standing), or "".
 func (b *stBlob) hostNear(p int) string {
 	bestD, host := -1, ""
-	for _, e := range b.ev {
+	for _, e := range b.evidence() {
 		if e.kind != evSFHost {
 			continue
 		}
@@ -414,21 +434,32 @@ func (b *stBlob) scanSlots() {
 				continue
 			}
 		}
-		v, ok := b.valueAfterKey(s, e)
-		if !ok {
-			continue
-		}
-		b.slots = append(b.slots, stSlot{kind: kind, keyStart: s, keyEnd: e, key: strings.ToLower(string(run)), val: v})
+		b.slots = append(b.slots, stSlot{kind: kind, keyStart: s, keyEnd: e})
 	}
 }
 
-// slotsIn returns the slots of kind whose key starts in [lo,hi).
+// slotsIn returns the slots of kind whose key starts in [lo,hi) and that have a value.
 func (b *stBlob) slotsIn(kind stSlotKind, lo, hi int) []stSlot {
+	if !b.slotsDone {
+		b.slotsDone = true
+		b.scanSlots()
+	}
 	i := sort.Search(len(b.slots), func(i int) bool { return b.slots[i].keyStart >= lo })
 	var out []stSlot
 	for ; i < len(b.slots) && b.slots[i].keyStart < hi; i++ {
-		if b.slots[i].kind == kind {
-			out = append(out, b.slots[i])
+		s := &b.slots[i]
+		if s.kind != kind {
+			continue
+		}
+		if !s.parsed {
+			// Values are parsed on first use: most keys of a large blob are never near a
+			// grant, so their values (and variable resolution) cost nothing.
+			s.parsed = true
+			s.key = strings.ToLower(string(b.data[s.keyStart:s.keyEnd]))
+			s.val, s.ok = b.valueAfterKey(s.keyStart, s.keyEnd)
+		}
+		if s.ok {
+			out = append(out, *s)
 		}
 	}
 	return out

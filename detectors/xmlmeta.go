@@ -65,8 +65,7 @@ func (xmlMetaDetector) Detect(p string, data []byte) []Match {
 			byName = true
 		}
 	}
-	if !byName && !bytes.Contains(bytes.ToLower(data), []byte("<connectedapp")) &&
-		!bytes.Contains(bytes.ToLower(data), []byte("extlclntapp")) {
+	if !byName && !ContainsFold(data, "connectedapp") && !ContainsFold(data, "extlclntapp") {
 		return nil
 	}
 	f := stReadMeta(data)
