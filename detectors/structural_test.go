@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	sfleak "github.com/sfleak/sfleak"
 	"github.com/sfleak/sfleak/detectors/fakecred"
@@ -507,4 +508,16 @@ func FuzzStructural(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A minified one-line blob dense with keys, grants and variables must stay linear: line
+// searches are capped and variable look-ups budgeted.
+func TestStructuralPathologicalBlobStaysLinear(t *testing.T) {
+	unit := `"https://acme.my.salesforce.com/services/oauth2/token";s={grant_type:"client_credentials",client_secret:sec1,password:pw2,username:u3,auth:{username:k,password:p}};`
+	data := []byte("const jsforce=require('jsforce');" + strings.Repeat(unit, (1<<20)/len(unit)))
+	start := time.Now()
+	ms := runStructural("bundle.min.js", data)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("1 MiB single-line blob took %v (%d matches)", d, len(ms))
+	}
 }

@@ -156,8 +156,9 @@ type stBlob struct {
 	anySF, anyOther   bool
 	slots             []stSlot
 
-	resolving map[string]stValue
-	depth     int
+	resolving     map[string]stValue
+	depth         int
+	resolveBudget int // distinct names looked up so far (each costs a pass over the blob)
 
 	basicDone bool
 	basic     []stBasicPair
@@ -195,29 +196,30 @@ func stIsQuote(c byte) bool { return c == '"' || c == '\'' || c == '`' }
 
 func stIsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 
-// stLineStart returns the offset of the first byte of the line holding off.
+// stLineCap bounds line searches: on a minified or single-line blob, a "line" is at most
+// this many bytes either side of the offset, so per-candidate work stays constant.
+const stLineCap = 4096
+
+// stLineStart returns the offset of the first byte of the line holding off (at most
+// stLineCap bytes back).
 func stLineStart(data []byte, off int) int {
-	if off > len(data) {
-		off = len(data)
+	off = min(max(off, 0), len(data))
+	lo := max(0, off-stLineCap)
+	if i := bytes.LastIndexByte(data[lo:off], '\n'); i >= 0 {
+		return lo + i + 1
 	}
-	if off < 0 {
-		return 0
-	}
-	return bytes.LastIndexByte(data[:off], '\n') + 1
+	return lo
 }
 
-// stLineEnd returns the offset of the newline ending the line holding off (or len(data)).
+// stLineEnd returns the offset of the newline ending the line holding off, or len(data)
+// (at most stLineCap bytes ahead).
 func stLineEnd(data []byte, off int) int {
-	if off < 0 {
-		off = 0
-	}
-	if off >= len(data) {
-		return len(data)
-	}
-	if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+	off = min(max(off, 0), len(data))
+	hi := min(len(data), off+stLineCap)
+	if i := bytes.IndexByte(data[off:hi], '\n'); i >= 0 {
 		return off + i
 	}
-	return len(data)
+	return hi
 }
 
 // ---- evidence ----
@@ -505,11 +507,7 @@ func (b *stBlob) valueAfterKey(ks, ke int) (stValue, bool) {
 	d := b.data
 	n := len(d)
 	i := ke
-	quoted := false
-	var keyQ byte
-	if ks > 0 && stIsQuote(d[ks-1]) {
-		quoted, keyQ = true, d[ks-1]
-	}
+	quoted := ks > 0 && stIsQuote(d[ks-1])
 	if i+1 < n && d[i] == '\\' && stIsQuote(d[i+1]) {
 		i += 2
 	} else if i < n && stIsQuote(d[i]) {
@@ -547,11 +545,11 @@ func (b *stBlob) valueAfterKey(ks, ke int) (stValue, bool) {
 		if k < 0 {
 			return stValue{}, false
 		}
-		return stClassifyLiteral(strings.TrimSpace(string(d[j:j+k])), j+stLeadingSpace(d[j:j+k]), j+k, false), true
+		return stClassifyLiteral(strings.TrimSpace(string(d[j:j+k])), j+stLeadingSpace(d[j:j+k]), j+k), true
 	}
 	if sep == 0 {
 		if quoted {
-			return b.keyedValue(i, keyQ)
+			return b.keyedValue(i)
 		}
 		return stValue{}, false
 	}
@@ -563,7 +561,7 @@ func (b *stBlob) valueAfterKey(ks, ke int) (stValue, bool) {
 	}
 	// {"key": "client_secret", "value": "…"}: the value sits in the sibling "value" field.
 	if quoted && sepChar == ',' && i < n && stIsQuote(d[i]) && bytes.HasPrefix(b.lower[i+1:], []byte("value")) {
-		return b.keyedValue(i, keyQ)
+		return b.keyedValue(i)
 	}
 	for i < n && (d[i] == '{' || d[i] == '[') {
 		i++
@@ -605,7 +603,7 @@ func stLeadingSpace(s []byte) int {
 
 // keyedValue finds the sibling value of a quoted key in {"key": "k", "value": "v"} (Postman)
 // or <field id="k" type="…" value="v"/> (Boomi): a "value" name within the same object/element.
-func (b *stBlob) keyedValue(i int, _ byte) (stValue, bool) {
+func (b *stBlob) keyedValue(i int) (stValue, bool) {
 	end := min(len(b.data), i+240)
 	for j := i; j < end; j++ {
 		c := b.data[j]
@@ -686,7 +684,7 @@ func (b *stBlob) formValue(i int, q byte) stValue {
 	if v, ok := b.interpolation(text, i, j); ok {
 		return v
 	}
-	return stClassifyLiteral(text, i, j, true)
+	return stClassifyLiteral(text, i, j)
 }
 
 // interpolation recognises a value that is exactly one interpolated variable: {name}
@@ -770,9 +768,9 @@ func stSecretShaped(s string) bool {
 	return len(s) >= 19 && digits == len(s)
 }
 
-// stClassifyLiteral classifies a written value. inForm says it sits in a form/CLI/config text,
-// where a bare word is the value itself.
-func stClassifyLiteral(text string, s, e int, _ bool) stValue {
+// stClassifyLiteral classifies a written value: a reference (${X}, {{x}}, $X), a
+// placeholder, nothing (empty, null, true/false), or the literal itself.
+func stClassifyLiteral(text string, s, e int) stValue {
 	v := stValue{class: valLiteral, text: text, start: s, end: e}
 	t := strings.TrimSpace(text)
 	switch {
@@ -888,7 +886,7 @@ func (b *stBlob) parseOperand(i int, depth int) (stValue, int) {
 		text := string(d[s:j])
 		v, ok := b.interpolation(text, s, j)
 		if !ok || !b.code && v.class == valIdent {
-			v = stClassifyLiteral(text, s, j, false)
+			v = stClassifyLiteral(text, s, j)
 		}
 		k := j + 1
 		if escaped {
@@ -925,7 +923,7 @@ func (b *stBlob) parseOperand(i int, depth int) (stValue, int) {
 		return stValue{class: valEnv, text: text, start: i, end: te}, te
 	}
 	if !b.code || b.shellish(i) || stSecretShaped(text) {
-		return stClassifyLiteral(text, i, te, true), te
+		return stClassifyLiteral(text, i, te), te
 	}
 	if stIsIdentName(text) {
 		switch strings.ToLower(text) {
@@ -970,6 +968,10 @@ func stIdentsIn(expr string) []string {
 	return out
 }
 
+// stResolveBudget caps the variable look-ups per blob, keeping a blob full of assignments
+// linear: past it, variables stay unresolved (a lower severity, never a wrong secret).
+const stResolveBudget = 64
+
 // resolve finds the value of variable name from its assignment in the blob (name = "…",
 // NAME := "…", $name = '…', const name = `…`, static final String NAME = "…"). Unresolved
 // names stay valIdent; resolution is one level deep plus aliases, at most 3 hops.
@@ -981,9 +983,10 @@ func (b *stBlob) resolve(name string, at int) stValue {
 		}
 		return v
 	}
-	if b.depth > 3 || len(name) < 2 {
+	if b.depth > 3 || len(name) < 2 || b.resolveBudget >= stResolveBudget {
 		return unresolved
 	}
+	b.resolveBudget++
 	b.resolving[name] = stValue{} // cycle guard
 	b.depth++
 	defer func() { b.depth-- }()

@@ -170,7 +170,6 @@ func (b *stBlob) ccMatch(at int, how string, pk stSecretPick, host string) (Matc
 	if m.End <= m.Start {
 		m.End = min(len(b.data), m.Start+1)
 	}
-	_ = ls
 	switch pk.val.class {
 	case valLiteral:
 		m.Secret, m.Severity = pk.val.text, "critical"
