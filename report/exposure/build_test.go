@@ -498,8 +498,10 @@ func TestMetadataFindingIsAnExposureOfItsApp(t *testing.T) {
 	if e.ConnectedApp == nil || *e.ConnectedApp != "Billing_Sync" || !e.ClientCredentialsEnabled {
 		t.Fatalf("exposure = %+v", e)
 	}
-	if e.Severity != "high" || !strings.Contains(strings.Join(e.ScoreFactors, " "), "secret_missing") {
-		t.Errorf("metadata only: %.1f %s %v, want high with secret_missing", e.RiskScore, e.Severity, e.ScoreFactors)
+	// The band follows the app's configuration (flow on, System Administrator run-as user, no
+	// mitigation: critical), even though the secret itself was not found beside it.
+	if e.Severity != "critical" || !strings.Contains(strings.Join(e.ScoreFactors, " "), "secret_missing") {
+		t.Errorf("metadata only: %.1f %s %v, want critical with secret_missing", e.RiskScore, e.Severity, e.ScoreFactors)
 	}
 	if e.ConsumerKey != report.Redact(key) {
 		t.Errorf("consumer key = %q, want the app's key redacted", e.ConsumerKey)
