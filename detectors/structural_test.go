@@ -239,8 +239,8 @@ var ecoCases = []ecoCase{
 		[]want{{rule: pwg, line: "password      =", secret: "PWST", user: "etl@acme.example"}}},
 
 	// MuleSoft
-	{"mule oauth-client-credentials element with literals is reported on that element", "mule/src/main/mule/salesforce-cc.xml",
-		[]want{{rule: cc, line: "<salesforce:oauth-client-credentials clientId", secret: "CS", sev: "critical", key: true, host: "acme.my.salesforce.com"}}},
+	{"mule oauth-client-credentials connection is reported on the connection line, with the inner element's secret", "mule/src/main/mule/salesforce-cc.xml",
+		[]want{{rule: cc, line: "<salesforce:oauth-client-credentials-connection", secret: "CS", sev: "critical", key: true, host: "acme.my.salesforce.com"}}},
 	{"mule connection with ${secure::} attributes is a medium call", "mule/src/main/mule/salesforce-cc-secure.xml",
 		[]want{{rule: cc, line: "<salesforce:oauth-client-credentials-connection", sev: "medium", env: true}}},
 	{"mule basic-connection reports the password attribute's line", "mule/src/main/mule/salesforce-basic.xml",

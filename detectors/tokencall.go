@@ -315,7 +315,7 @@ func stTagEnd(d []byte, lt, limit int) int {
 // ccMule reports Mule 4 Salesforce connector client-credentials connections:
 // <salesforce:oauth-client-credentials-connection> with an inner
 // <salesforce:oauth-client-credentials clientId=… clientSecret=… tokenUrl=…/>, or the
-// attributes directly on the connection element. Reported on the element carrying them.
+// attributes directly on the connection element. Reported on the connection element's line.
 func (b *stBlob) ccMule(out []Match) []Match {
 	l := b.lower
 	const name = "oauth-client-credentials"
@@ -341,12 +341,20 @@ func (b *stBlob) ccMule(out []Match) []Match {
 			continue
 		}
 		selfClosing := tagEnd >= 2 && b.data[tagEnd-2] == '/'
+		// The secret sits on the element that carries the attributes: the connection itself,
+		// or its inner credentials element.
+		credStart, credEnd := lt, tagEnd
 		if isConn && !selfClosing {
-			// Prefer the inner credentials element when the connection has one.
+			// The connection element is the line that names the grant (it selects the flow);
+			// its inner credentials element supplies the secret and is not reported again.
 			closeTag := bytes.Index(l[tagEnd:min(len(l), tagEnd+8192)], []byte("</"+prefix+name+"-connection"))
 			inner := bytes.Index(l[tagEnd:min(len(l), tagEnd+8192)], []byte("<"+prefix+name))
 			if inner >= 0 && (closeTag < 0 || inner < closeTag) {
-				continue
+				innerStart := tagEnd + inner
+				if innerEnd := stTagEnd(b.data, innerStart, 4096); innerEnd > innerStart {
+					credStart, credEnd = innerStart, innerEnd
+					from = innerEnd
+				}
 			}
 		} else if !isConn && !bytes.HasPrefix(l[from:], []byte(" ")) && !bytes.HasPrefix(l[from:], []byte("\n")) &&
 			!bytes.HasPrefix(l[from:], []byte("\t")) && !bytes.HasPrefix(l[from:], []byte("/")) && !bytes.HasPrefix(l[from:], []byte(">")) &&
@@ -357,8 +365,8 @@ func (b *stBlob) ccMule(out []Match) []Match {
 		if !sf && (b.otherIn(lt, tagEnd) || !b.hasSF(evSFLib) || !bytes.Contains(l, []byte("<salesforce:"))) {
 			continue
 		}
-		pk := b.pickSecret(lt, lt, tagEnd)
-		if m, ok := b.ccMatch(lt, "Mule Salesforce connector oauth-client-credentials", pk, b.hostNear(lt)); ok {
+		pk := b.pickSecret(credStart, credStart, credEnd)
+		if m, ok := b.ccMatch(lt, "Mule Salesforce connector oauth-client-credentials", pk, b.hostNear(credStart)); ok {
 			out = append(out, m)
 		}
 	}
