@@ -13,6 +13,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
@@ -159,4 +160,41 @@ func describeGitError(err error) string {
 		return "authorization failed"
 	}
 	return oneLine(err.Error())
+}
+
+// HeadFiles returns the content of the files in HEAD's tree of the repository at dir whose
+// path keep selects (nil for an empty repository).
+func HeadFiles(dir string, keep func(path string) bool) (map[string][]byte, error) {
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := repo.Head()
+	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	commit, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, err
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	err = tree.Files().ForEach(func(f *object.File) error {
+		if !f.Mode.IsFile() || !keep(f.Name) {
+			return nil
+		}
+		s, err := f.Contents()
+		if err != nil {
+			return fmt.Errorf("%s: %v", f.Name, err)
+		}
+		out[f.Name] = []byte(s)
+		return nil
+	})
+	return out, err
 }

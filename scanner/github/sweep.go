@@ -65,6 +65,10 @@ type Sweeper struct {
 	Progress Progress
 	// Now is the clock for state times (default time.Now).
 	Now func() time.Time
+	// Visit, when set, is called for every repository fetched, scanned or not (unchanged
+	// repositories are not scanned, yet their org metadata still counts): cmd/sfleak reads
+	// Salesforce metadata from HEAD there. It may be called concurrently.
+	Visit func(ctx context.Context, r Repo, m Mirror) []report.Error
 }
 
 // Result is a finished sweep.
@@ -191,6 +195,9 @@ func (s *Sweeper) sweepOne(ctx context.Context, r Repo) (repoResult, error) {
 		return fail("clone", err)
 	}
 	res.read = true
+	if s.Visit != nil {
+		res.errors = append(res.errors, s.Visit(ctx, r, m)...)
+	}
 	sameRules := known.RulesHash == s.RulesHash
 	now := s.now()
 
