@@ -247,7 +247,7 @@ func (s *session) scanHistory(r *repo, h *history, seen *blobSet) error {
 
 	var readErrs, readOK int
 	s.runJobs(r, seen, func(send func(job) bool) {
-		w := &treeWalker{s: s, st: r.st, seen: seen, seenTrees: seenTrees, send: send, repo: r.path}
+		w := &treeWalker{s: s, trees: treeReader{st: r.st}, seen: seen, seenTrees: seenTrees, send: send, repo: r.path}
 		queue := make([]plumbing.Hash, 0, len(tips))
 		queued := map[plumbing.Hash]bool{}
 		for _, t := range tips {
@@ -383,7 +383,7 @@ type treeKey struct {
 // has already walked, so the cost is one visit per distinct tree, not commits × files.
 type treeWalker struct {
 	s         *session
-	st        *filesystem.Storage
+	trees     treeReader
 	repo      string
 	seen      *blobSet
 	seenTrees map[treeKey]bool
@@ -401,12 +401,12 @@ func (w *treeWalker) walk(id plumbing.Hash, prefix string) {
 		return
 	}
 	w.seenTrees[k] = true
-	t, err := object.GetTree(w.st, id)
+	entries, err := w.trees.read(id)
 	if err != nil {
 		w.s.objectError(w.repo, "tree", id, err)
 		return
 	}
-	for _, e := range t.Entries {
+	for _, e := range entries {
 		p := e.Name
 		if prefix != "" {
 			p = prefix + "/" + e.Name

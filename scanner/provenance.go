@@ -8,7 +8,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // introduction is a candidate introducing commit of a blob at a path.
@@ -41,7 +40,10 @@ func (s *session) provenance(r *repo, h *history) error {
 			best[in] = c
 		}
 	}
-	ch := make(chan *commitInfo, 4*s.jobs)
+	// Batches of consecutive commits (the walk is breadth first, so mostly parent after
+	// child) let each worker's tree cache serve a commit's tree again as its child's parent.
+	const batch = 64
+	ch := make(chan []*commitInfo, 2*s.jobs)
 	var wg sync.WaitGroup
 	for i := 0; i < s.jobs; i++ {
 		wg.Add(1)
@@ -49,19 +51,22 @@ func (s *session) provenance(r *repo, h *history) error {
 			defer wg.Done()
 			st := r.newStorage(s.maxSize)
 			defer st.Close()
-			d := &differ{s: s, st: st, repo: r.path, targets: targets}
-			for c := range ch {
-				if s.ctx.Err() != nil {
-					continue
-				}
-				for _, in := range d.introduced(c, h) {
-					consider(in, c)
+			trees := &treeReader{st: st, cache: map[plumbing.Hash][]treeEntry{}, cacheMax: 8192}
+			d := &differ{s: s, trees: trees, repo: r.path, targets: targets}
+			for cs := range ch {
+				for _, c := range cs {
+					if s.ctx.Err() != nil {
+						break
+					}
+					for _, in := range d.introduced(c, h) {
+						consider(in, c)
+					}
 				}
 			}
 		}()
 	}
-	for _, c := range h.commits {
-		ch <- c
+	for i := 0; i < len(h.commits); i += batch {
+		ch <- h.commits[i:min(i+batch, len(h.commits))]
 	}
 	close(ch)
 	wg.Wait()
@@ -69,7 +74,7 @@ func (s *session) provenance(r *repo, h *history) error {
 		return err
 	}
 
-	look := &differ{s: s, st: r.st, repo: r.path, targets: targets}
+	look := &differ{s: s, trees: &treeReader{st: r.st}, repo: r.path, targets: targets}
 	ins := make([]introduction, 0, len(best))
 	for in := range best {
 		ins = append(ins, in)
@@ -167,7 +172,7 @@ func generations(h *history) {
 // differ diffs trees looking for target blobs.
 type differ struct {
 	s       *session
-	st      *filesystem.Storage
+	trees   *treeReader
 	repo    string
 	targets map[plumbing.Hash]bool
 	out     []introduction
@@ -210,13 +215,13 @@ func (d *differ) introduced(c *commitInfo, h *history) []introduction {
 	return kept
 }
 
-func (d *differ) tree(id plumbing.Hash) *object.Tree {
-	t, err := object.GetTree(d.st, id)
+func (d *differ) tree(id plumbing.Hash) []treeEntry {
+	es, err := d.trees.read(id)
 	if err != nil {
 		d.s.objectError(d.repo, "tree", id, err)
 		return nil
 	}
-	return t
+	return es
 }
 
 // diff appends target blobs under tree a (at prefix) that tree b lacks at the same path.
@@ -226,22 +231,17 @@ func (d *differ) diff(a, b plumbing.Hash, prefix string) {
 		return
 	}
 	ta := d.tree(a)
-	if ta == nil {
-		return
-	}
-	var tb []object.TreeEntry
+	var tb []treeEntry
 	if !b.IsZero() {
-		if t := d.tree(b); t != nil {
-			tb = t.Entries
-		}
+		tb = d.tree(b)
 	}
 	j := 0
-	for _, e := range ta.Entries {
+	for _, e := range ta {
 		// Entries are in git's tree order: by name, directories as if they ended in '/'.
 		for j < len(tb) && treeCmp(tb[j], e) < 0 {
 			j++
 		}
-		var other *object.TreeEntry
+		var other *treeEntry
 		if j < len(tb) && treeCmp(tb[j], e) == 0 {
 			other = &tb[j]
 		}
@@ -272,12 +272,12 @@ func (d *differ) all(tree plumbing.Hash, prefix string) []introduction {
 func (d *differ) lookup(tree plumbing.Hash, path string) (plumbing.Hash, bool) {
 	parts := strings.Split(path, "/")
 	for i, name := range parts {
-		t, err := object.GetTree(d.st, tree)
+		entries, err := d.trees.read(tree)
 		if err != nil {
 			return plumbing.ZeroHash, false
 		}
 		found := false
-		for _, e := range t.Entries {
+		for _, e := range entries {
 			if e.Name != name {
 				continue
 			}
@@ -303,7 +303,7 @@ func isFileMode(m filemode.FileMode) bool {
 
 // treeCmp compares entries in git's tree order (names, directories as if they ended in
 // '/') without building the suffixed strings.
-func treeCmp(a, b object.TreeEntry) int {
+func treeCmp(a, b treeEntry) int {
 	an, bn := len(a.Name), len(b.Name)
 	for i := 0; ; i++ {
 		ca, cb := nameByte(a, i), nameByte(b, i)
@@ -317,7 +317,7 @@ func treeCmp(a, b object.TreeEntry) int {
 }
 
 // nameByte is the i-th byte of the entry's sort key, -1 past its end.
-func nameByte(e object.TreeEntry, i int) int {
+func nameByte(e treeEntry, i int) int {
 	switch {
 	case i < len(e.Name):
 		return int(e.Name[i])

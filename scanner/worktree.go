@@ -11,7 +11,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // headFiles maps each regular file path of HEAD's tree to its blob.
@@ -27,20 +26,25 @@ func (s *session) headFiles(r *repo, tree plumbing.Hash) map[string]plumbing.Has
 // treeFiles calls fn for each regular file under tree without reading any blob (go-git's
 // Tree.Files reads every blob, which is slow and fails on a missing one).
 func (s *session) treeFiles(r *repo, tree plumbing.Hash, prefix string, fn func(path string, id plumbing.Hash)) {
-	t, err := object.GetTree(r.st, tree)
-	if err != nil {
-		s.objectError(r.path, "tree", tree, err)
-		return
-	}
-	for _, e := range t.Entries {
-		p := join(prefix, e.Name)
-		switch {
-		case e.Mode == filemode.Dir:
-			s.treeFiles(r, e.Hash, p, fn)
-		case isFileMode(e.Mode):
-			fn(p, e.Hash)
+	tr := &treeReader{st: r.st}
+	var walk func(tree plumbing.Hash, prefix string)
+	walk = func(tree plumbing.Hash, prefix string) {
+		entries, err := tr.read(tree)
+		if err != nil {
+			s.objectError(r.path, "tree", tree, err)
+			return
+		}
+		for _, e := range entries {
+			p := join(prefix, e.Name)
+			switch {
+			case e.Mode == filemode.Dir:
+				walk(e.Hash, p)
+			case isFileMode(e.Mode):
+				fn(p, e.Hash)
+			}
 		}
 	}
+	walk(tree, prefix)
 }
 
 // indexEntries returns the index's file entries (no gitlinks, symlinks or sparse entries).

@@ -308,6 +308,41 @@ func (r *Repo) CommitFiles(msg string, files map[string]string, parents ...plumb
 	return r.commitObject(msg, r.tree(m), object.Signature{Name: o.name, Email: o.email, When: o.when}, parents...)
 }
 
+// WriteBlob stores content as a blob object and returns its id.
+func (r *Repo) WriteBlob(content string) plumbing.Hash { return r.blob(content) }
+
+// WriteTree stores nested tree objects for a flat path → blob map and returns the root.
+func (r *Repo) WriteTree(files map[string]plumbing.Hash) plumbing.Hash { return r.tree(files) }
+
+// WriteCommit stores a commit object for tree with the given parents (the next
+// deterministic date, DefaultAuthor) without moving any ref; point one at it with SetRef.
+// With WriteBlob and WriteTree it builds long histories much faster than Commit.
+func (r *Repo) WriteCommit(msg string, tree plumbing.Hash, parents ...plumbing.Hash) plumbing.Hash {
+	o := r.options(nil)
+	return r.commitObject(msg, tree, object.Signature{Name: o.name, Email: o.email, When: o.when}, parents...)
+}
+
+// Pack moves every reachable object into one packfile (with deltas, as git gc would) and
+// deletes the loose objects, so reads go through the pack code real clones exercise.
+func (r *Repo) Pack() {
+	r.t.Helper()
+	if err := r.Git.RepackObjects(&git.RepackConfig{}); err != nil {
+		r.t.Fatalf("gittest: repack: %v", err)
+	}
+	dir := filepath.Join(r.Path, ".git", "objects")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		r.t.Fatalf("gittest: %v", err)
+	}
+	for _, e := range ents {
+		if len(e.Name()) == 2 {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				r.t.Fatalf("gittest: %v", err)
+			}
+		}
+	}
+}
+
 func (r *Repo) blob(content string) plumbing.Hash {
 	obj := r.Git.Storer.NewEncodedObject()
 	obj.SetType(plumbing.BlobObject)
