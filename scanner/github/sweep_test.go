@@ -382,3 +382,52 @@ func TestSweepEmptyRepository(t *testing.T) {
 		t.Errorf("state of the empty repository: %+v, %v; want swept", st, err)
 	}
 }
+
+func TestSweepKilledHalfWayResumes(t *testing.T) {
+	o := newOrg(t)
+	e := newSweepEnv(t, o, true)
+	repos, err := e.client.ListRepos(context.Background(), Owner{Org: "acme"}, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Killed while scanning the second repository (repositories go in name order, one at a
+	// time): acme/api is finished, acme/docs is not.
+	ctx, cancel := context.WithCancel(context.Background())
+	scans := 0
+	real := e.scan
+	sw := &Sweeper{Client: e.client, CacheDir: e.cache, Store: e.store, RulesHash: "rules-1", Jobs: 1,
+		Scan: func(ctx context.Context, req ScanRequest) (*ScanResult, error) {
+			scans++
+			if scans == 2 {
+				cancel()
+				return nil, ctx.Err()
+			}
+			return real(ctx, req)
+		}}
+	if _, err := sw.Run(ctx, repos); err == nil {
+		t.Fatal("a killed sweep reported success")
+	}
+	for name, swept := range map[string]bool{"acme/api": true, "acme/docs": false, "acme/web": false} {
+		st, err := e.store.Repo(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Swept != swept {
+			t.Errorf("%s recorded %v after the kill; want %v", name, st.Swept, swept)
+		}
+	}
+	// The next sweep does the rest and does not read acme/api again.
+	sw.Scan = real
+	res, err := sw.Run(context.Background(), repos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Skipped != 1 {
+		t.Errorf("resumed sweep skipped %d repositories; want 1 (acme/api)", res.Skipped)
+	}
+	for _, f := range res.Findings {
+		if want := f.Repository != "acme/api"; *f.New != want {
+			t.Errorf("%s %s: new %v; want %v", f.Repository, f.Path, *f.New, want)
+		}
+	}
+}
