@@ -253,7 +253,7 @@ func newSweepProgress(e *env) *sweepProgress {
 			progressbar.OptionSetWriter(e.stderr),
 			progressbar.OptionSetDescription("listing repositories"),
 			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			// No throttle: a step is a whole repository, and a rate-limit wait must show at once.
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetWidth(30),
 		)

@@ -368,7 +368,10 @@ func TestSweepSaysWhenWaitingForRateLimits(t *testing.T) {
 	o.srv.FailNext("/api/v3/orgs/acme/repos", githubtest.SecondaryLimited(1))
 	res = runSweepCLI(t, true, map[string]string{"GITHUB_TOKEN": sweepToken},
 		"sweep", "--github-org", "acme", "--github-url", o.srv.URL, "--repo", "docs", "--format", "json")
-	if res.code != exitOK || strings.Contains(res.stderr, "sfleak sweep:") {
-		t.Errorf("terminal run: exit %d, stderr %q", res.code, res.stderr)
+	if res.code != exitOK || strings.Contains(res.stderr, "sfleak sweep:") || !strings.Contains(res.stderr, "secondary rate limit") {
+		t.Errorf("terminal run: exit %d, stderr %q; want the wait in the bar's description", res.code, res.stderr)
+	}
+	if strings.Contains(res.stderr, sweepToken) {
+		t.Error("the progress bar shows the token")
 	}
 }
