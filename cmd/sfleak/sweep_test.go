@@ -21,6 +21,11 @@ import (
 	"github.com/sfleak/sfleak/scanner/gittest"
 )
 
+func init() {
+	// Retries in tests back off without waiting.
+	sweepRetry = github.RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
+}
+
 // sweepToken is the fake GitHub's token: long and unique, so a leak into any output shows.
 var sweepToken = "ghp_" + strings.Repeat("Zq9", 12)
 

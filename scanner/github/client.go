@@ -46,6 +46,7 @@ type Client struct {
 	token   string
 	apiHost string // host:port of the API
 	gitHost string // host:port clone URLs must have for the token to go with them
+	retry   RetryPolicy
 }
 
 // ErrBadCredentials is returned when the API refuses the token (HTTP 401).
@@ -68,7 +69,7 @@ func NewClient(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("--github-url %q: want an http(s) URL", opts.BaseURL)
 		}
 	}
-	c := &Client{token: opts.Token, apiHost: api.Host, gitHost: api.Host}
+	c := &Client{token: opts.Token, apiHost: api.Host, gitHost: api.Host, retry: policy}
 	if strings.EqualFold(api.Hostname(), "api.github.com") {
 		c.gitHost = "github.com"
 	}

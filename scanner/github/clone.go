@@ -61,17 +61,26 @@ func (c *Client) Sync(ctx context.Context, root string, r Repo) (Mirror, error) 
 	if err != nil {
 		return Mirror{}, fmt.Errorf("cache %s: %s", dir, c.Scrub(err.Error()))
 	}
-	err = repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: git.DefaultRemoteName,
-		RefSpecs:   fetchSpecs,
-		Auth:       c.GitAuth(r.CloneURL),
-		Tags:       git.NoTags, // the refspecs already name every tag
-		Force:      true,
-		Prune:      true,
-	})
-	switch {
-	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate), errors.Is(err, transport.ErrEmptyRemoteRepository):
-	default:
+	// A fetch that fails for a reason that may pass (a 5xx, a dropped connection) is tried
+	// again with backoff; one that cannot (not found, refused) is not.
+	for attempt := 1; ; attempt++ {
+		err = repo.FetchContext(ctx, &git.FetchOptions{
+			RemoteName: git.DefaultRemoteName,
+			RefSpecs:   fetchSpecs,
+			Auth:       c.GitAuth(r.CloneURL),
+			Tags:       git.NoTags, // the refspecs already name every tag
+			Force:      true,
+			Prune:      true,
+		})
+		if fetchOK(err) || !transientGitError(err) || ctx.Err() != nil || attempt >= cloneAttempts {
+			break
+		}
+		d := c.retry.BaseDelay << (attempt - 1)
+		if err := c.retry.Sleep(ctx, d); err != nil {
+			break
+		}
+	}
+	if !fetchOK(err) {
 		if fresh {
 			// Leave no half-made clone for the next sweep to trust.
 			os.RemoveAll(dir)
@@ -147,6 +156,24 @@ func openOrInit(dir, cloneURL string) (*git.Repository, bool, error) {
 	}
 	_, err = repo.CreateRemote(&config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{cloneURL}, Fetch: fetchSpecs})
 	return repo, fresh, err
+}
+
+// cloneAttempts bounds tries of one fetch.
+const cloneAttempts = 3
+
+func fetchOK(err error) bool {
+	return err == nil || errors.Is(err, git.NoErrAlreadyUpToDate) || errors.Is(err, transport.ErrEmptyRemoteRepository)
+}
+
+// transientGitError reports whether a failed fetch may succeed if tried again.
+func transientGitError(err error) bool {
+	for _, permanent := range []error{transport.ErrRepositoryNotFound, transport.ErrAuthenticationRequired,
+		transport.ErrAuthorizationFailed, transport.ErrInvalidAuthMethod, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, permanent) {
+			return false
+		}
+	}
+	return true
 }
 
 // describeGitError gives the common transport failures a short, stable wording.

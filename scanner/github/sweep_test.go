@@ -108,7 +108,7 @@ func (o *org) sweep(t *testing.T, e *sweepEnv, shard Shard) *Result {
 
 func newSweepEnv(t *testing.T, o *org, withState bool) *sweepEnv {
 	t.Helper()
-	c, err := NewClient(Options{BaseURL: o.srv.URL, Token: o.srv.Token})
+	c, err := NewClient(Options{BaseURL: o.srv.URL, Token: o.srv.Token, Retry: newFakeClock().policy()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,5 +429,36 @@ func TestSweepKilledHalfWayResumes(t *testing.T) {
 		if want := f.Repository != "acme/api"; *f.New != want {
 			t.Errorf("%s %s: new %v; want %v", f.Repository, f.Path, *f.New, want)
 		}
+	}
+}
+
+func TestSweepRetriesATransientCloneFailure(t *testing.T) {
+	o := newOrg(t)
+	// The first two fetches of acme/api's refs fail with 500; the third works.
+	o.srv.FailNext("/git/acme/api.git/info/refs", githubtest.Fault{Status: 500, Body: "oops"}, githubtest.Fault{Status: 502, Body: "oops"})
+	// acme/web fails three times: beyond the budget.
+	o.srv.FailNext("/git/acme/web.git/info/refs", githubtest.Fault{Status: 500}, githubtest.Fault{Status: 500}, githubtest.Fault{Status: 500})
+	e := newSweepEnv(t, o, false)
+	res := o.sweep(t, e, Shard{})
+	var failed []string
+	for _, er := range res.Errors {
+		failed = append(failed, er.Source)
+	}
+	sort.Strings(failed)
+	if diff := cmp.Diff([]string{"acme/broken", "acme/web"}, failed); diff != "" {
+		t.Errorf("failed repositories (-want +got):\n%s", diff)
+	}
+	if countPath(res.Findings, "integrations/sync.py") != 2 {
+		t.Errorf("acme/api was not swept after two transient failures: %+v", summarise(res.Findings))
+	}
+	// A repository that keeps failing is tried cloneAttempts times, no more.
+	n := 0
+	for _, r := range o.srv.Requests() {
+		if r.Path == "/git/acme/broken.git/info/refs" {
+			n++
+		}
+	}
+	if n != cloneAttempts {
+		t.Errorf("acme/broken (500 every time) was fetched %d times; want %d", n, cloneAttempts)
 	}
 }
