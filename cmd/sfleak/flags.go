@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/sfleak/sfleak/report"
 )
@@ -15,7 +16,12 @@ import (
 func newFlagSet(name, synopsis string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("sfleak "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	// The flag package calls Usage on every parse error; a typo deserves one line, so the
+	// full help is printed only for -h (see parseArgs).
+	fs.Usage = func() {}
+	helpMu.Lock()
+	defer helpMu.Unlock()
+	helpPrinters[fs] = func() {
 		fmt.Fprintf(e.stderr, "usage: sfleak %s %s\n\nflags:\n", name, synopsis)
 		fs.SetOutput(e.stderr)
 		fs.PrintDefaults()
@@ -23,6 +29,12 @@ func newFlagSet(name, synopsis string, e *env) *flag.FlagSet {
 	}
 	return fs
 }
+
+// helpPrinters holds each flag set's -h output (tests run commands concurrently).
+var (
+	helpMu       sync.Mutex
+	helpPrinters = map[*flag.FlagSet]func(){}
+)
 
 // parseArgs parses flags wherever they stand among the positional arguments
 // ("sfleak scan . --format json" works as users expect), and returns the positionals.
@@ -32,7 +44,12 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				helpMu.Lock()
+				p := helpPrinters[fs]
+				helpMu.Unlock()
+				if p != nil {
+					p()
+				}
 				return nil, errHelp
 			}
 			return nil, usageError{err.Error()}
