@@ -107,9 +107,6 @@ func newFaultProxy(t *testing.T, backend *githubtest.Server) *faultProxy {
 			f, p.faults[r.URL.Path] = q[0], q[1:]
 		}
 		p.mu.Unlock()
-		if os.Getenv("FAULTDEBUG") != "" {
-			println("proxy", r.Method, r.URL.Path, f != nil)
-		}
 		if f != nil {
 			f(w, r)
 			return
@@ -124,6 +121,12 @@ func (p *faultProxy) fail(path string, fs ...fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.faults[path] = append(p.faults[path], fs...)
+}
+
+func (p *faultProxy) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.faults)
 }
 
 // otherHost is a server on another host name (localhost rather than 127.0.0.1) that records
@@ -296,25 +299,15 @@ func TestSweepAPIFailuresAreOneLineErrors(t *testing.T) {
 	}
 }
 
-func TestSweepTruncatedListingIsRetried(t *testing.T) {
-	o := newOrg(t)
-	p := newFaultProxy(t, o.srv)
-	p.fail(listPath, truncated)
-	res, err := hostileSweep(t, o, p)
-	if err != nil {
-		t.Fatalf("a listing page cut off once failed the sweep: %v", err)
-	}
-	if found, _ := scannedRepos(res); strings.Join(found, ",") != "acme/api,acme/web" {
-		t.Errorf("found in %v", found)
-	}
-}
-
 func TestAPIRedirectToAnotherHostGetsNoToken(t *testing.T) {
 	o := newOrg(t)
 	p := newFaultProxy(t, o.srv)
 	other := newOtherHost(t)
 	p.fail(listPath, redirectTo(other.url))
 	res, err := hostileSweep(t, o, p)
+	if len(other.auth) == 0 {
+		t.Fatal("the redirect was not followed at all; the test proves nothing")
+	}
 	if other.sawToken() {
 		t.Fatal("the API token was sent to another host after a redirect")
 	}
@@ -324,60 +317,106 @@ func TestAPIRedirectToAnotherHostGetsNoToken(t *testing.T) {
 func TestSweepSurvivesGitFaults(t *testing.T) {
 	refs := func(repo string) string { return "/git/acme/" + repo + ".git/info/refs" }
 	pack := func(repo string) string { return "/git/acme/" + repo + ".git/git-upload-pack" }
-	o := newOrg(t)
-	p := newFaultProxy(t, o.srv)
-	other := newOtherHost(t)
-	// api: the connection is reset during ref discovery; web: its pack is cut off half-way;
-	// docs: its ref discovery redirects to another host.
-	p.fail(refs("api"), reset)
-	p.fail(pack("web"), func(w http.ResponseWriter, r *http.Request) {
+	cutPack := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "0008NAK\n0")
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler)
-	})
-	p.fail(refs("docs"), redirectTo(other.url))
-
-	c, err := NewClient(Options{BaseURL: p.srv.URL, Token: o.srv.Token,
-		Retry: RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}})
-	if err != nil {
-		t.Fatal(err)
 	}
-	repos, err := c.ListRepos(context.Background(), Owner{Org: "acme"}, Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := t.TempDir()
-	sw := &Sweeper{Client: c, CacheDir: cache, Scan: realScan(t), RulesHash: "r", Jobs: 2}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := sw.Run(ctx, repos)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	_, failed := scannedRepos(res)
-	for _, want := range []string{"acme/api", "acme/broken", "acme/web"} {
-		if !contains(failed, want) {
-			t.Errorf("no error for %s (errors %v)", want, res.Errors)
+	n := func(k int, f fault) []fault {
+		out := make([]fault, k)
+		for i := range out {
+			out[i] = f
 		}
+		return out
+	}
+	tests := []struct {
+		name string
+		// faults by path; failing lists the repositories that must end in Errors.
+		faults  map[string][]fault
+		failing []string
+	}{
+		{"single faults during a fetch are retried: every reachable repository is scanned",
+			map[string][]fault{refs("api"): {reset}, pack("web"): {cutPack}, refs("docs"): {status(503)}},
+			[]string{"acme/broken"}},
+		{"faults that outlast the retries become errors naming the repository; the rest is scanned",
+			map[string][]fault{refs("api"): n(4*cloneAttempts, reset), pack("web"): n(cloneAttempts, cutPack)},
+			[]string{"acme/api", "acme/broken", "acme/web"}},
+		{"a wrong content type on ref discovery is an error, not a hang",
+			map[string][]fault{refs("web"): n(cloneAttempts, wrongType)},
+			[]string{"acme/broken", "acme/web"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := newOrg(t)
+			p := newFaultProxy(t, o.srv)
+			for path, fs := range tt.faults {
+				p.fail(path, fs...)
+			}
+			c, err := NewClient(Options{BaseURL: p.srv.URL, Token: o.srv.Token,
+				Retry: RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			repos, err := c.ListRepos(context.Background(), Owner{Org: "acme"}, Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache := t.TempDir()
+			sw := &Sweeper{Client: c, CacheDir: cache, Scan: realScan(t), RulesHash: "r", Jobs: 2}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			res, err := sw.Run(ctx, repos)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			found, failed := scannedRepos(res)
+			if strings.Join(failed, ",") != strings.Join(tt.failing, ",") {
+				t.Errorf("errors for %v, want %v (%v)", failed, tt.failing, res.Errors)
+			}
+			for _, want := range []string{"acme/api", "acme/web"} {
+				if !contains(tt.failing, want) && !contains(found, want) {
+					t.Errorf("%s was reachable but not scanned (found %v)", want, found)
+				}
+			}
+			checkNoToken(t, o.srv.Token, res, nil)
+			// No half-made clone is trusted: the next sweep, with the network healthy again,
+			// reads every reachable repository.
+			p.clear()
+			res, err = sw.Run(context.Background(), repos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, failed = scannedRepos(res)
+			if strings.Join(found, ",") != "acme/api,acme/web" || strings.Join(failed, ",") != "acme/broken" {
+				t.Errorf("after recovery: found in %v, errors for %v", found, failed)
+			}
+			checkCacheHasNoToken(t, cache, o.srv.Token)
+		})
+	}
+}
+
+func TestGitRedirectToAnotherHostGetsNoToken(t *testing.T) {
+	o := newOrg(t)
+	p := newFaultProxy(t, o.srv)
+	other := newOtherHost(t)
+	// web is private: its fetch carries the token, which must not follow the redirect.
+	p.fail("/git/acme/web.git/info/refs", n3(redirectTo(other.url))...)
+	res, err := hostileSweep(t, o, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other.auth) == 0 {
+		t.Fatal("the redirect was not followed at all; the test proves nothing")
 	}
 	if other.sawToken() {
-		t.Error("the token was sent to another host after a git redirect")
+		t.Fatal("the token was sent to another host after a git redirect")
 	}
 	checkNoToken(t, o.srv.Token, res, nil)
-	// No half-made clone is left for the next sweep to trust, and the next sweep, with
-	// the network healthy again, reads every reachable repository.
-	res, err = sw.Run(context.Background(), repos)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, failed := scannedRepos(res)
-	if strings.Join(found, ",") != "acme/api,acme/web" || strings.Join(failed, ",") != "acme/broken" {
-		t.Errorf("after recovery: found in %v, errors for %v", found, failed)
-	}
-	checkCacheHasNoToken(t, cache, o.srv.Token)
 }
+
+func n3(f fault) []fault { return []fault{f, f, f} }
 
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
