@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -58,6 +59,10 @@ type rawRule struct {
 	WindowBytes  *int `toml:"windowBytes"`
 	// Checks name Go-coded filters and enrichers (see checks in regexrule.go).
 	Checks []string `toml:"checks"`
+	// MinRun gates each window before the regex runs: it must hold a run of at least N
+	// characters of a class ("hexupper:64", "digits:19"; any one suffices). A byte loop is
+	// far cheaper than a regex over every line that names a keyword.
+	MinRun []string `toml:"minRun"`
 	// EscalateTo is the severity used instead when the blob holds one of EscalateWhen.
 	EscalateTo   *string  `toml:"escalateTo"`
 	EscalateWhen []string `toml:"escalateWhen"`
@@ -101,6 +106,7 @@ type Rule struct {
 	Exclude                                []string
 	WindowBefore, WindowAfter, WindowBytes int
 	Checks                                 []string
+	MinRun                                 []runGate
 	EscalateTo                             string
 	EscalateWhen                           []string
 	Subsumes                               []string
@@ -133,7 +139,7 @@ func LoadConfig(layers ...ConfigLayer) (*Config, error) {
 	c := &Config{byID: map[string]*Rule{}, layers: append([]ConfigLayer(nil), layers...)}
 	for _, l := range layers {
 		if err := c.merge(l); err != nil {
-			return nil, err
+			return nil, errors.New(capLine(err.Error(), 400))
 		}
 	}
 	for _, r := range c.rules {
@@ -348,6 +354,16 @@ func applyRule(l ConfigLayer, r *Rule, rr *rawRule, exists bool) error {
 		}
 		r.Checks = append([]string(nil), rr.Checks...)
 	}
+	if rr.MinRun != nil {
+		r.MinRun = nil
+		for _, g := range rr.MinRun {
+			rg, err := parseRunGate(g)
+			if err != nil {
+				return err
+			}
+			r.MinRun = append(r.MinRun, rg)
+		}
+	}
 	if rr.Subsumes != nil {
 		r.Subsumes = append([]string(nil), rr.Subsumes...)
 	}
@@ -453,8 +469,20 @@ func globToRegexp(g string) (*regexp.Regexp, error) {
 	return regexp.Compile(b.String())
 }
 
-func oneLineErr(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+// oneLineErr flattens an error to one line and caps it: regexp and TOML errors quote the
+// offending input, which may be long (or, in a scanned repository's file, a secret).
+func oneLineErr(err error) string { return capLine(err.Error(), 200) }
+
+func capLine(s string, maxLen int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxLen {
+		cut := maxLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
 
 // Rules lists every rule (built-in first, in RuleIDs order, then custom rules) with its

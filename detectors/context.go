@@ -2,7 +2,7 @@ package detectors
 
 import (
 	"bytes"
-	"regexp"
+	"strings"
 )
 
 // Shared helpers for judging the text around a candidate secret. Detectors (regex rules and
@@ -167,7 +167,7 @@ func HasSalesforceContext(data []byte) bool { return ContainsAnyFold(data, Sales
 
 // otherIdPMarkers name identity providers whose client secrets are not Salesforce findings.
 var otherIdPMarkers = []string{
-	"login.microsoftonline.com", "microsoftonline", "azure", "entra", "msal", "b2clogin",
+	"login.microsoftonline.com", "microsoftonline", "azure", "entra id", "microsoft entra", "msal", "b2clogin",
 	"auth0", "okta", "accounts.google.com", "googleapis.com", "oauth2.googleapis",
 	"cognito", "keycloak", "onelogin", "pingidentity", "github.com/login/oauth",
 	"api.twitter.com", "graph.facebook.com", "slack.com/api", "hubspot", "zoho",
@@ -209,53 +209,111 @@ func IsJWTBearerContext(data []byte) bool {
 	return ContainsAnyFold(data, jwtBearerMarkers) && !ContainsAnyFold(data, secretNameMarkers)
 }
 
-// sfHostRE matches Salesforce hosts: My Domain (incl. enhanced sandboxes and partitions),
+// sfHostSuffixes end Salesforce hosts: My Domain (incl. enhanced sandboxes and partitions),
 // login/test, legacy instances, Lightning and Sites, and the other clouds the CLI knows.
-var sfHostRE = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\.)+(?:salesforce\.com|force\.com|salesforce\.mil|crmforce\.mil|my-salesforce\.com|my-lightning\.com|sfcrmproducts\.cn|sfcrmapps\.cn|salesforce-sites\.com|salesforce-setup\.com|my\.site\.com|cloudforce\.com|database\.com)\b`)
+var sfHostSuffixes = []string{
+	".salesforce.com", ".force.com", ".salesforce.mil", ".crmforce.mil", ".my-salesforce.com",
+	".my-lightning.com", ".sfcrmproducts.cn", ".sfcrmapps.cn", ".salesforce-sites.com",
+	".salesforce-setup.com", ".my.site.com", ".cloudforce.com", ".database.com",
+}
+
+// hostAt is a host name found at an offset.
+type hostAt struct {
+	off  int
+	host string
+}
+
+// hostsIn returns the usable Salesforce hosts in data[lo:hi], ordered by offset. Suffix
+// search with bytes.Index is far cheaper than a host regex over large blobs.
+// lower, when not nil, is the ASCII lower-case form of data (searched with bytes.Index).
+func hostsIn(data, lower []byte, lo, hi int) []hostAt {
+	var out []hostAt
+	win := data[lo:hi]
+	for _, suf := range sfHostSuffixes {
+		for i := 0; i < len(win); {
+			var j int
+			if lower != nil {
+				j = bytes.Index(lower[lo+i:hi], []byte(suf))
+			} else {
+				j = IndexFold(win[i:], suf)
+			}
+			if j < 0 {
+				break
+			}
+			p := i + j
+			e := p + len(suf)
+			i = p + 1
+			if e < len(win) && (isHostByte(win[e]) && win[e] != '.') {
+				continue
+			}
+			s := p
+			for s > 0 && isHostByte(win[s-1]) {
+				s--
+			}
+			for s < p && (win[s] == '.' || win[s] == '-') {
+				s++
+			}
+			if s == p {
+				continue // no label before the suffix
+			}
+			h := string(bytes.ToLower(win[s:e]))
+			if usableHost(h) {
+				out = append(out, hostAt{lo + s, h})
+			}
+		}
+	}
+	if len(out) > 1 {
+		sortHosts(out)
+	}
+	return out
+}
+
+func sortHosts(h []hostAt) {
+	for i := 1; i < len(h); i++ {
+		for j := i; j > 0 && h[j].off < h[j-1].off; j-- {
+			h[j], h[j-1] = h[j-1], h[j]
+		}
+	}
+}
+
+func isHostByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+}
+
+// nearestHost picks the host closest to near from hosts (ordered by offset).
+func nearestHost(hosts []hostAt, near int) string {
+	best, bestD := "", -1
+	for _, h := range hosts {
+		d := h.off - near
+		if d < 0 {
+			d = -d
+		}
+		if bestD < 0 || d < bestD {
+			best, bestD = h.host, d
+		}
+	}
+	return best
+}
 
 // FindSalesforceHost returns the Salesforce host written closest to offset near (within
 // 16 KiB), lower-cased and without scheme or path, or "" when none is there. Hosts under
 // example domains and documentation hosts (developer./help.salesforce.com) are skipped.
 func FindSalesforceHost(data []byte, near int) string {
 	const radius = 16 << 10
-	lo, hi := near-radius, near+radius
-	if lo < 0 {
-		lo = 0
-	}
-	if hi > len(data) {
-		hi = len(data)
-	}
+	lo, hi := max(0, near-radius), min(len(data), near+radius)
 	if lo >= hi {
 		return ""
 	}
-	win := data[lo:hi]
-	if !ContainsFold(win, "salesforce") && !ContainsFold(win, "force.com") && !ContainsFold(win, "sfcrm") &&
-		!ContainsFold(win, "site.com") && !ContainsFold(win, "database.com") && !ContainsFold(win, "-lightning.com") {
-		return ""
-	}
-	best, bestD := "", -1
-	for _, loc := range sfHostRE.FindAllIndex(win, -1) {
-		h := string(bytes.ToLower(win[loc[0]:loc[1]]))
-		if !usableHost(h) {
-			continue
-		}
-		d := lo + loc[0] - near
-		if d < 0 {
-			d = -d
-		}
-		if bestD < 0 || d < bestD {
-			best, bestD = h, d
-		}
-	}
-	return best
+	return nearestHost(hostsIn(data, nil, lo, hi), near)
 }
 
 // usableHost drops documentation and marketing hosts that appear in comments, not configs.
 func usableHost(h string) bool {
 	switch h {
 	case "developer.salesforce.com", "help.salesforce.com", "www.salesforce.com", "trailhead.salesforce.com",
-		"appexchange.salesforce.com", "soap.sforce.com", "status.salesforce.com", "salesforce.com", "force.com":
+		"appexchange.salesforce.com", "soap.sforce.com", "status.salesforce.com", "admin.salesforce.com",
+		"trust.salesforce.com", "resources.docs.salesforce.com", "successforce.force.com":
 		return false
 	}
-	return !bytes.Contains([]byte(h), []byte("example"))
+	return !strings.Contains(h, "example")
 }

@@ -86,12 +86,12 @@ func (e *Engine) Scan(path string, data []byte) []Match {
 	e.pf.scan(sc.lower, sc.hits, sc.ran)
 
 	var out []Match
-	b := blobCtx{view: view, path: path}
+	b := blobCtx{view: view, lower: sc.lower, path: path}
 	for i, rr := range e.regex {
 		if !sc.ran[i] || !rr.pathOK(path) {
 			continue
 		}
-		b.ctxDone = false
+		b.resetRule()
 		if len(rr.r.Keywords) == 0 {
 			out = rr.findIn(&b, 0, len(view), out)
 			continue

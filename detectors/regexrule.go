@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -26,20 +27,199 @@ func (rr *regexRule) Detect(path string, data []byte) []Match {
 	if len(data) == 0 || !rr.pathOK(path) {
 		return nil
 	}
-	b := blobCtx{view: data, path: path}
-	return rr.findIn(&b, 0, len(data), nil)
+	return rr.findIn(newBlobCtx(path, data, nil), 0, len(data), nil)
 }
 
 func (rr *regexRule) pathOK(path string) bool {
 	return rr.r.Path == nil || rr.r.Path.MatchString(normPath(path))
 }
 
-// blobCtx carries per-blob facts that checks share, computed at most once.
+// blobCtx carries one blob's bytes and the facts checks share, each computed at most once
+// per blob (or per rule where noted): a blob full of secrets must not rescan itself per match.
 type blobCtx struct {
-	view []byte // the bytes detectors see (decoded when the blob is JSON-escaped)
-	path string
-	// lazily computed facts, per rule (reset by the caller between rules)
-	ctxDone, ctxOK bool
+	view  []byte // the bytes detectors see (decoded when the blob is JSON-escaped)
+	lower []byte // ASCII lower-case view, for bytes.Index searches
+	path  string
+
+	// Per rule (reset by resetRule).
+	ctxFirst []int // first offset of each context word in lower, -1 if absent
+	escDone  bool
+	escOK    bool
+
+	jwt       int8 // 0 unknown, 1 JWT bearer context, -1 not
+	hostsDone bool
+	hosts     []hostAt
+	keysDone  bool
+	keys      []hostAt    // consumer keys by offset (host field holds the key)
+	idpChunks []*[2][]int // per idpChunk: offsets of other-IdP and strong Salesforce markers
+}
+
+func newBlobCtx(path string, view, lower []byte) *blobCtx {
+	if lower == nil {
+		lower = lowerASCII(nil, view)
+	}
+	return &blobCtx{view: view, lower: lower, path: path}
+}
+
+func (b *blobCtx) resetRule() {
+	b.ctxFirst = b.ctxFirst[:0]
+	b.escDone = false
+}
+
+func (b *blobCtx) containsAny(words []string) bool {
+	for _, w := range words {
+		if bytes.Contains(b.lower, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// contextOutside reports whether one of words occurs in the blob outside [s,e), or in the
+// path. The secret's own characters never count (a base64 key body may spell "jwt"). Each
+// word's first offset is searched once per rule and blob, and only when needed.
+func (b *blobCtx) contextOutside(words []string, s, e int) bool {
+	if len(b.ctxFirst) != len(words) {
+		b.ctxFirst = b.ctxFirst[:0]
+		for range words {
+			b.ctxFirst = append(b.ctxFirst, -2)
+		}
+	}
+	for i, w := range words {
+		if b.ctxFirst[i] == -2 {
+			b.ctxFirst[i] = bytes.Index(b.lower, []byte(w))
+		}
+		f := b.ctxFirst[i]
+		if f < 0 {
+			continue
+		}
+		if f+len(w) <= s || f >= e || bytes.Contains(b.lower[e:], []byte(w)) {
+			return true
+		}
+	}
+	return containsAnyLower(strings.ToLower(b.path), words)
+}
+
+func (b *blobCtx) jwtBearer() bool {
+	if b.jwt == 0 {
+		b.jwt = -1
+		if b.containsAny(jwtBearerMarkers) && !b.containsAny(secretNameMarkers) {
+			b.jwt = 1
+		}
+	}
+	return b.jwt > 0
+}
+
+func (b *blobCtx) host(near int) string {
+	if !b.hostsDone {
+		b.hostsDone = true
+		b.hosts = hostsIn(b.view, b.lower, 0, len(b.view))
+	}
+	const radius = 16 << 10
+	h := nearestHost(b.hosts, near)
+	if h == "" {
+		return ""
+	}
+	for _, x := range b.hosts {
+		if x.host == h && x.off >= near-radius && x.off <= near+radius {
+			return h
+		}
+	}
+	return ""
+}
+
+// consumerKey returns the 3MVG key written closest to off (within 16 KiB), or "".
+func (b *blobCtx) consumerKey(off int) string {
+	if !b.keysDone {
+		b.keysDone = true
+		b.keys = consumerKeysIn(b.view)
+	}
+	const radius = 16 << 10
+	best, bestD := "", -1
+	for _, k := range b.keys {
+		d := k.off - off
+		if d < 0 {
+			d = -d
+		}
+		if d <= radius && (bestD < 0 || d < bestD) {
+			best, bestD = k.host, d
+		}
+	}
+	return best
+}
+
+// idpChunk is the span the marker positions are cached by: a match looks at most
+// idpRadius either side, so it needs three chunks, and a blob full of candidates pays for
+// each chunk once.
+const (
+	idpRadius = 4096
+	idpChunk  = 4096
+)
+
+// otherIdP reports whether another identity provider is named closer to off than any
+// strong Salesforce marker, within 4 KiB (see OtherIdentityProviderNear).
+func (b *blobCtx) otherIdP(off int) bool {
+	if b.idpChunks == nil {
+		b.idpChunks = make([]*[2][]int, len(b.lower)/idpChunk+1)
+	}
+	idp, sf := -1, -1
+	for c := max(0, (off-idpRadius)/idpChunk); c <= min(len(b.idpChunks)-1, (off+idpRadius)/idpChunk); c++ {
+		ch := b.idpChunks[c]
+		if ch == nil {
+			ch = &[2][]int{}
+			lo, hi := c*idpChunk, min(len(b.lower), (c+1)*idpChunk)
+			ch[0] = positionsIn(b.lower, lo, hi, otherIdPMarkers)
+			ch[1] = positionsIn(b.lower, lo, hi, strongSalesforceMarkers)
+			b.idpChunks[c] = ch
+		}
+		idp = minDist(idp, nearestPos(ch[0], off, idpRadius))
+		sf = minDist(sf, nearestPos(ch[1], off, idpRadius))
+	}
+	return idp >= 0 && (sf < 0 || idp < sf)
+}
+
+func minDist(a, b int) int {
+	if a < 0 || b >= 0 && b < a {
+		return b
+	}
+	return a
+}
+
+// positionsIn returns the ascending offsets in [lo,hi) where a word starts (it may run past hi).
+func positionsIn(lower []byte, lo, hi int, words []string) []int {
+	var out []int
+	for _, w := range words {
+		end := min(len(lower), hi+len(w)-1)
+		for i := lo; i < hi; {
+			j := bytes.Index(lower[i:end], []byte(w))
+			if j < 0 {
+				break
+			}
+			out = append(out, i+j)
+			i += j + 1
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// nearestPos returns the distance from off to the closest position within radius, or -1.
+func nearestPos(ps []int, off, radius int) int {
+	i := sort.SearchInts(ps, off)
+	best := -1
+	for _, k := range []int{i - 1, i} {
+		if k < 0 || k >= len(ps) {
+			continue
+		}
+		d := ps[k] - off
+		if d < 0 {
+			d = -d
+		}
+		if d <= radius && (best < 0 || d < best) {
+			best = d
+		}
+	}
+	return best
 }
 
 // scanWindows runs the regex on the lines around each keyword hit (hits are ascending
@@ -75,6 +255,9 @@ func (rr *regexRule) scanWindows(b *blobCtx, hits []int, out []Match) []Match {
 // findIn runs the regex over view[lo:hi] and appends the accepted matches.
 func (rr *regexRule) findIn(b *blobCtx, lo, hi int, out []Match) []Match {
 	r := rr.r
+	if len(r.MinRun) > 0 && !anyRun(b.view[lo:hi], r.MinRun) {
+		return out
+	}
 	for _, loc := range r.Regex.FindAllSubmatchIndex(b.view[lo:hi], -1) {
 		s, e := loc[2*r.SecretGroup], loc[2*r.SecretGroup+1]
 		if s < 0 || e <= s {
@@ -109,17 +292,8 @@ func (rr *regexRule) accept(b *blobCtx, loc []int, s, e int) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	if len(r.Context) > 0 {
-		if !b.ctxDone {
-			b.ctxDone = true
-			b.ctxOK = ContainsAnyFold(b.view, r.Context) || containsAnyLower(strings.ToLower(b.path), r.Context)
-		}
-		// The secret's own characters never count as context (a base64 key body may
-		// spell "jwt"; a key contains "3mvg").
-		if !b.ctxOK || !ContainsAnyFold(b.view[:s], r.Context) && !ContainsAnyFold(b.view[e:], r.Context) &&
-			!containsAnyLower(strings.ToLower(b.path), r.Context) {
-			return Match{}, false
-		}
+	if len(r.Context) > 0 && !b.contextOutside(r.Context, s, e) {
+		return Match{}, false
 	}
 	m := Match{
 		RuleID:      r.ID,
@@ -134,11 +308,16 @@ func (rr *regexRule) accept(b *blobCtx, loc []int, s, e int) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	if r.EscalateTo != "" && ContainsAnyFold(b.view, r.EscalateWhen) {
-		m.Severity = r.EscalateTo
+	if r.EscalateTo != "" {
+		if !b.escDone {
+			b.escDone, b.escOK = true, b.containsAny(r.EscalateWhen)
+		}
+		if b.escOK {
+			m.Severity = r.EscalateTo
+		}
 	}
 	if m.Host == "" {
-		m.Host = FindSalesforceHost(b.view, s)
+		m.Host = b.host(s)
 	}
 	return m, true
 }
@@ -187,15 +366,20 @@ type checkFunc func(m *Match, b *blobCtx, loc []int) bool
 
 // checks are the Go-coded steps a rules.toml rule may name in `checks`.
 var checks = map[string]checkFunc{
+	// word-start: the secret must not continue a word (a leading \b, kept out of the regex
+	// so that a literal prefix lets Go's regexp skip ahead quickly).
+	"word-start": func(m *Match, b *blobCtx, loc []int) bool {
+		return m.Start == 0 || !ckWordByte(b.view[m.Start-1])
+	},
 	// not-jwt-bearer: a consumer key in JWT bearer flow code (and no consumer secret named in
 	// the blob) is a client id, not a leak.
-	"not-jwt-bearer": func(m *Match, b *blobCtx, loc []int) bool { return !IsJWTBearerContext(b.view) },
+	"not-jwt-bearer": func(m *Match, b *blobCtx, loc []int) bool { return !b.jwtBearer() },
 	// not-other-idp: a client secret written next to Entra ID, Auth0, Okta, Google… (closer
 	// than any Salesforce marker) belongs to that provider.
-	"not-other-idp": func(m *Match, b *blobCtx, loc []int) bool { return !OtherIdentityProviderNear(b.view, m.Start) },
+	"not-other-idp": func(m *Match, b *blobCtx, loc []int) bool { return !b.otherIdP(m.Start) },
 	// pair-consumer-key: record the 3MVG key written closest to a secret, for exposures.
 	"pair-consumer-key": func(m *Match, b *blobCtx, loc []int) bool {
-		m.ConsumerKey = nearestConsumerKey(b.view, m.Start)
+		m.ConsumerKey = b.consumerKey(m.Start)
 		return true
 	},
 	// sfdx-url: groups 1-4 are client id, secret, refresh token and host. The refresh token
@@ -266,35 +450,94 @@ func realPEMBody(block string) bool {
 	return n >= 200 && shannon([]byte(body)) > 4.0
 }
 
-// nearestConsumerKey returns the 3MVG… key written closest to off (within 16 KiB), or "".
-func nearestConsumerKey(view []byte, off int) string {
-	const radius = 16 << 10
-	lo, hi := max(0, off-radius), min(len(view), off+radius)
-	best, bestD := "", -1
-	for i := lo; i < hi; {
-		j := bytes.Index(view[i:hi], []byte("3MVG"))
+// consumerKeysIn returns every plausible 3MVG… key in view with its offset.
+func consumerKeysIn(view []byte) []hostAt {
+	var out []hostAt
+	for i := 0; i < len(view); {
+		j := bytes.Index(view[i:], []byte("3MVG"))
 		if j < 0 {
 			break
 		}
 		p := i + j
 		k := p + 4
-		for k < hi && ckKeyByte(view[k]) {
+		for k < len(view) && ckKeyByte(view[k]) {
 			k++
 		}
 		if k-p >= 24 && (p == 0 || !ckKeyByte(view[p-1])) && !IsPlaceholder(string(view[p:k])) {
-			d := p - off
-			if d < 0 {
-				d = -d
-			}
-			if bestD < 0 || d < bestD {
-				best, bestD = string(view[p:k]), d
-			}
+			out = append(out, hostAt{p, string(view[p:k])})
 		}
 		i = k
 	}
-	return best
+	return out
+}
+
+func ckWordByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
 }
 
 func ckKeyByte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_'
+}
+
+// runGate is a compiled minRun entry: a character class and a minimum run length.
+type runGate struct {
+	class *[256]bool
+	n     int
+}
+
+var runClasses = map[string]*[256]bool{}
+
+func init() {
+	add := func(name string, ranges ...string) {
+		var t [256]bool
+		for _, r := range ranges {
+			if len(r) == 1 {
+				t[r[0]] = true
+				continue
+			}
+			for c := int(r[0]); c <= int(r[2]); c++ {
+				t[c] = true
+			}
+		}
+		runClasses[name] = &t
+	}
+	add("digits", "0-9")
+	add("hexupper", "0-9", "A-F")
+	add("hex", "0-9", "A-F", "a-f")
+	add("alnum", "0-9", "A-Z", "a-z")
+	add("base64", "0-9", "A-Z", "a-z", "+", "/", "=")
+	add("key", "0-9", "A-Z", "a-z", ".", "_")
+}
+
+func parseRunGate(s string) (runGate, error) {
+	name, n, ok := strings.Cut(s, ":")
+	t := runClasses[name]
+	var k int
+	if _, err := fmt.Sscanf(n, "%d", &k); !ok || t == nil || err != nil || k < 1 {
+		names := make([]string, 0, len(runClasses))
+		for c := range runClasses {
+			names = append(names, c)
+		}
+		sort.Strings(names)
+		return runGate{}, fmt.Errorf("bad minRun %q (want CLASS:N, CLASS one of %s)", s, strings.Join(names, ", "))
+	}
+	return runGate{t, k}, nil
+}
+
+// anyRun reports whether b holds a run of one of the gates' classes at least as long.
+func anyRun(b []byte, gates []runGate) bool {
+	for _, g := range gates {
+		run := 0
+		for _, c := range b {
+			if g.class[c] {
+				run++
+				if run >= g.n {
+					return true
+				}
+			} else {
+				run = 0
+			}
+		}
+	}
+	return false
 }
