@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -441,5 +442,54 @@ func TestShard(t *testing.T) {
 	}
 	if (Shard{2, 3}).Contains("Acme/API") != (Shard{2, 3}).Contains("acme/api") {
 		t.Error("shard assignment must not depend on the case GitHub reports a name in")
+	}
+}
+
+// cutBody makes the first answer's body fail half-way, like a connection reset mid-page.
+type cutBody struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	done bool
+}
+
+type failingReader struct{ data []byte }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func (c *cutBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || c.done {
+		return resp, err
+	}
+	c.done = true
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(&failingReader{data: body[:len(body)/2]})
+	return resp, nil
+}
+
+func TestListingPageCutOffIsRetried(t *testing.T) {
+	s := listingServer(t)
+	clock := newFakeClock()
+	c, err := NewClient(Options{BaseURL: s.URL, Token: s.Token, Retry: clock.policy(),
+		Transport: &cutBody{next: http.DefaultTransport}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := c.ListRepos(context.Background(), Owner{Org: "acme"}, Filter{})
+	if err != nil {
+		t.Fatalf("a page cut off once failed the listing: %v", err)
+	}
+	if len(repos) != 3 || len(clock.Sleeps()) != 1 {
+		t.Errorf("%d repositories after %v backoffs; want 3 after one", len(repos), clock.Sleeps())
 	}
 }

@@ -83,6 +83,9 @@ type retryTransport struct {
 	blockedUntil time.Time // primary limit exhausted until then
 }
 
+// maxBody bounds one API answer held in memory (a page of 100 repositories is ~0.5 MB).
+const maxBody = 64 << 20
+
 const (
 	headerRemaining  = "X-RateLimit-Remaining"
 	headerReset      = "X-RateLimit-Reset"
@@ -165,6 +168,27 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		}
 
+		if idempotent && resp.StatusCode < 300 {
+			// Read the whole answer here: a connection cut mid-body is as transient as one
+			// refused, and only here can the request still be sent again.
+			body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+			if err != nil {
+				failures++
+				if failures >= p.MaxAttempts || ctx.Err() != nil {
+					return nil, err
+				}
+				d := t.backoff(failures)
+				t.say(fmt.Sprintf("GitHub API answer cut off, retrying in %s", d))
+				if err := p.Sleep(ctx, d); err != nil {
+					return nil, err
+				}
+				t.say("")
+				continue
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+		}
 		if resp.Header.Get(headerRemaining) == "0" {
 			// This answer used the last request of the window: the next request waits for the
 			// reset here, so go-github must not see the exhausted limit and refuse it itself.
