@@ -20,8 +20,13 @@ func (a *allowlist) matchesPath(p string) bool {
 
 // allows reports whether a covers the match m found at path in data (original bytes).
 // Path globs, regexes and stopwords are alternatives: any one suffices.
-func (a *allowlist) allows(m *Match, p string, data []byte) bool {
-	if a.matchesPath(p) {
+func (a *allowlist) allows(m *Match, p string, data []byte, pathHit map[*allowlist]bool) bool {
+	hit, ok := pathHit[a]
+	if !ok {
+		hit = a.matchesPath(p)
+		pathHit[a] = hit
+	}
+	if hit {
 		return true
 	}
 	for _, re := range a.regexes {
@@ -47,7 +52,8 @@ func (a *allowlist) allows(m *Match, p string, data []byte) bool {
 
 // judge applies allowlists, disables and inline comments to m. It returns false when a
 // trusted allowlist drops m; otherwise it may set m.Suppressed.
-func (c *Config) judge(m *Match, p string, data []byte) bool {
+// pathHit caches each allowlist's path verdict for the blob being finished.
+func (c *Config) judge(m *Match, p string, data []byte, pathHit map[*allowlist]bool) bool {
 	r := c.byID[m.RuleID]
 	lists := c.global
 	if r != nil {
@@ -60,7 +66,7 @@ func (c *Config) judge(m *Match, p string, data []byte) bool {
 		lists = append(lists[:len(lists):len(lists)], r.allowlists...)
 	}
 	for _, a := range lists {
-		if !a.allows(m, p, data) {
+		if !a.allows(m, p, data, pathHit) {
 			continue
 		}
 		if a.trusted {

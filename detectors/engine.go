@@ -114,6 +114,7 @@ func (e *Engine) Scan(path string, data []byte) []Match {
 func (e *Engine) finish(path string, data []byte, offs []int32, ms []Match) []Match {
 	ms = e.dropSubsumed(ms)
 	p := normPath(path)
+	pathHit := map[*allowlist]bool{}
 	out := ms[:0]
 	for _, m := range ms {
 		if offs != nil {
@@ -129,7 +130,7 @@ func (e *Engine) finish(path string, data []byte, offs []int32, ms []Match) []Ma
 				m.Description = r.Description
 			}
 		}
-		if !e.cfg.judge(&m, p, data) {
+		if !e.cfg.judge(&m, p, data, pathHit) {
 			continue
 		}
 		out = append(out, m)
