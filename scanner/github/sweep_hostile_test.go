@@ -299,6 +299,19 @@ func TestSweepAPIFailuresAreOneLineErrors(t *testing.T) {
 	}
 }
 
+func TestSweepTruncatedListingIsRetried(t *testing.T) {
+	o := newOrg(t)
+	p := newFaultProxy(t, o.srv)
+	p.fail(listPath, truncated)
+	res, err := hostileSweep(t, o, p)
+	if err != nil {
+		t.Fatalf("a listing page cut off once failed the sweep: %v", err)
+	}
+	if found, _ := scannedRepos(res); strings.Join(found, ",") != "acme/api,acme/web" {
+		t.Errorf("found in %v", found)
+	}
+}
+
 func TestAPIRedirectToAnotherHostGetsNoToken(t *testing.T) {
 	o := newOrg(t)
 	p := newFaultProxy(t, o.srv)
