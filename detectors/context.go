@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 )
 
@@ -304,7 +305,26 @@ func FindSalesforceHost(data []byte, near int) string {
 	if lo >= hi {
 		return ""
 	}
-	return nearestHost(hostsIn(data, nil, lo, hi), near)
+	if h := nearestHost(hostsIn(data, nil, lo, hi), near); h != "" {
+		return h
+	}
+	return simpleSalesforceDomain(data[lo:hi])
+}
+
+// ssDomainRE matches simple_salesforce's domain argument, which is the host without
+// ".salesforce.com" (domain='acme.my' → acme.my.salesforce.com). login/test are left to
+// the host search: they name no org.
+var ssDomainRE = regexp.MustCompile(`\bdomain\s*=\s*['"]([A-Za-z0-9-]+(?:\.sandbox)?\.my)['"]`)
+
+// simpleSalesforceDomain returns the host a simple_salesforce domain= argument implies, or "".
+func simpleSalesforceDomain(data []byte) string {
+	if !ContainsFold(data, "salesforce") {
+		return ""
+	}
+	if m := ssDomainRE.FindSubmatch(data); m != nil {
+		return strings.ToLower(string(m[1])) + ".salesforce.com"
+	}
+	return ""
 }
 
 // usableHost drops documentation and marketing hosts that appear in comments, not configs.

@@ -37,6 +37,8 @@ func TestFindSalesforceHost(t *testing.T) {
 		{"login.salesforce.com", "aud: https://login.salesforce.com", "login.salesforce.com"},
 		{"a documentation link is ignored", "see https://developer.salesforce.com/docs", ""},
 		{"no host", "nothing here", ""},
+		{"a simple_salesforce domain argument", "sf = simple_salesforce.Salesforce(consumer_key=k, consumer_secret=SECRET, domain='acme--uat.sandbox.my')", "acme--uat.sandbox.my.salesforce.com"},
+		{"domain=login names no org", "Salesforce(username=u, password=SECRET, domain='login')", ""},
 		{"the nearest of two hosts", "a https://one.my.salesforce.com\n" + strings.Repeat("x", 200) + "\nSECRET\nb https://two.my.salesforce.com", "two.my.salesforce.com"},
 	}
 	for _, c := range cases {

@@ -118,7 +118,8 @@ func (b *blobCtx) host(near int) string {
 	const radius = 16 << 10
 	h := nearestHost(b.hosts, near)
 	if h == "" {
-		return ""
+		lo, hi := max(0, near-radius), min(len(b.view), near+radius)
+		return simpleSalesforceDomain(b.view[lo:hi])
 	}
 	for _, x := range b.hosts {
 		if x.host == h && x.off >= near-radius && x.off <= near+radius {

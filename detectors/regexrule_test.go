@@ -126,6 +126,8 @@ func ruleCases() []ruleCase {
 		{"an access_token in a JSON response is reported", RuleAccessToken, "fixtures/token.json", `{"access_token":"` + tok + `","instance_url":"` + host + `","token_type":"Bearer"}` + "\n", tok},
 		{"an SF_ACCESS_TOKEN in .env is reported", RuleAccessToken, ".env", "SF_ACCESS_TOKEN=" + tok + "\n", tok},
 		{"a PowerShell header is reported", RuleAccessToken, "q.ps1", "$headers = @{ Authorization = \"Bearer " + tok + "\" }\n", tok},
+		{"a percent-encoded session id in a URL is reported", RuleAccessToken, "access.log",
+			"GET /secur/frontdoor.jsp?sid=" + strings.Replace(tok, "!", "%21", 1) + "&retURL=%2Fhome 200\n", strings.Replace(tok, "!", "%21", 1)},
 		{"an xxxx token is not reported", RuleAccessToken, "README.md", "SF_ACCESS_TOKEN=00D5e000000ExAm!" + strings.Repeat("x", 96) + "\n", ""},
 		{"an elided doc token is not reported", RuleAccessToken, "README.md", "\"access_token\": \"00DS7000000oxzo!AR8AQ...\"\n", ""},
 		{"a token cut short is not reported", RuleAccessToken, "notes.txt", "token " + tok[:60] + "\n", ""},
