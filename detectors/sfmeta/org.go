@@ -470,7 +470,7 @@ func decodeRoot(data []byte, v any, want string) error {
 		return err
 	}
 	if root != want {
-		return fmt.Errorf("root element <%s>, want <%s>", root, want)
+		return fmt.Errorf("root element <%s>, want <%s>", clip(root), want)
 	}
 	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Namespace is the Metadata API namespace every retrieved file declares. Decoding does not
@@ -82,16 +84,38 @@ func newDecoder(data []byte) *xml.Decoder {
 		case "utf-8", "utf8", "us-ascii", "ascii":
 			return input, nil
 		}
-		return nil, fmt.Errorf("unsupported encoding %q", charset)
+		return nil, fmt.Errorf("unsupported encoding %q", clip(charset))
 	}
 	return d
 }
 
-// xmlError keeps decoder errors to one line (they are already short and name a line number,
-// never quote content).
+// xmlError keeps decoder errors to one short line. The decoder quotes names from the input
+// (entity, element and attribute names, an encoding), which a hostile or broken file can make
+// any length, and an "entity" can be a secret that followed a stray '&'; clip keeps them short.
 func xmlError(err error) error {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	return errors.New(msg)
+	return errors.New(clip(err.Error()))
+}
+
+// longRun is a run of name characters long enough to be a credential rather than a name
+// (Metadata API element names stay under 40 characters).
+var longRun = regexp.MustCompile(`[A-Za-z0-9+/=_.:-]{40,}`)
+
+// maxErrLen bounds an error message taken from, or quoting, the input.
+const maxErrLen = 200
+
+// clip puts s on one line, shortens long runs of name characters to their first four, and
+// bounds its length.
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = longRun.ReplaceAllStringFunc(s, func(r string) string { return r[:4] + "…" })
+	if len(s) > maxErrLen {
+		cut := maxErrLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
 
 // xbool is a Metadata API boolean: "true"/"false", tolerant of case and surrounding space.
