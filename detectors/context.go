@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Shared helpers for judging the text around a candidate secret. Detectors (regex rules and
@@ -108,45 +109,6 @@ func equalFold(b []byte, lower string) bool {
 	return true
 }
 
-// nearestFold returns the distance from off to the closest occurrence of any needle within
-// radius bytes, or -1 when none occurs there.
-func nearestFold(data []byte, off, radius int, needles []string) int {
-	lo, hi := off-radius, off+radius
-	if lo < 0 {
-		lo = 0
-	}
-	if hi > len(data) {
-		hi = len(data)
-	}
-	best := -1
-	for _, n := range needles {
-		for i := lo; i < hi; {
-			j := IndexFold(data[i:hi], n)
-			if j < 0 {
-				break
-			}
-			p := i + j
-			d := p - off
-			if d < 0 {
-				d = -d
-				if e := off - (p + len(n)); e >= 0 {
-					d = e
-				} else {
-					d = 0
-				}
-			}
-			if best < 0 || d < best {
-				best = d
-			}
-			if p >= off {
-				break // later hits of this needle are farther away
-			}
-			i = p + 1
-		}
-	}
-	return best
-}
-
 // SalesforceMarkers are lower-case words that tie a blob to Salesforce. Weak markers such as
 // "sf_" are included: they only ever add to a rule that already requires a secret-ish name.
 var SalesforceMarkers = []string{
@@ -179,12 +141,52 @@ var otherIdPMarkers = []string{
 // client secret there belongs to that provider.
 func OtherIdentityProviderNear(data []byte, off int) bool {
 	const radius = 4096
-	idp := nearestFold(data, off, radius, otherIdPMarkers)
+	lo, hi := max(0, off-radius), min(len(data), off+radius)
+	if lo >= hi {
+		return false
+	}
+	// Lower-case the window once (pooled) so every marker is a SIMD bytes.Index.
+	bp := lowerPool.Get().(*[]byte)
+	defer lowerPool.Put(bp)
+	*bp = lowerASCII(*bp, data[lo:hi])
+	idp := minDistIn(*bp, off-lo, otherIdPMarkers)
 	if idp < 0 {
 		return false
 	}
-	sf := nearestFold(data, off, radius, strongSalesforceMarkers)
+	sf := minDistIn(*bp, off-lo, strongSalesforceMarkers)
 	return sf < 0 || idp < sf
+}
+
+var lowerPool = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b }}
+
+// minDistIn returns the distance from off to the closest occurrence of any word in lower
+// (0 when one covers off), or -1.
+func minDistIn(lower []byte, off int, words []string) int {
+	best := -1
+	for _, w := range words {
+		for i := 0; i < len(lower); {
+			j := bytes.Index(lower[i:], []byte(w))
+			if j < 0 {
+				break
+			}
+			p := i + j
+			d := 0
+			switch {
+			case p > off:
+				d = p - off
+			case p+len(w) < off:
+				d = off - (p + len(w))
+			}
+			if best < 0 || d < best {
+				best = d
+			}
+			if p >= off {
+				break
+			}
+			i = p + 1
+		}
+	}
+	return best
 }
 
 // jwtBearerMarkers say a blob authenticates with the JWT bearer flow, where the consumer key
@@ -305,7 +307,16 @@ func FindSalesforceHost(data []byte, near int) string {
 	if lo >= hi {
 		return ""
 	}
-	if h := nearestHost(hostsIn(data, nil, lo, hi), near); h != "" {
+	// Lower-case the window once (pooled) so the suffix search is SIMD bytes.Index; hostsIn
+	// wants lower aligned with data, hence the offset shift.
+	bp := lowerPool.Get().(*[]byte)
+	defer lowerPool.Put(bp)
+	*bp = lowerASCII(*bp, data[lo:hi])
+	hosts := hostsIn(data[lo:hi], *bp, 0, hi-lo)
+	for i := range hosts {
+		hosts[i].off += lo
+	}
+	if h := nearestHost(hosts, near); h != "" {
 		return h
 	}
 	return simpleSalesforceDomain(data[lo:hi])

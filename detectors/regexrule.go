@@ -49,6 +49,8 @@ type blobCtx struct {
 	jwt       int8 // 0 unknown, 1 JWT bearer context, -1 not
 	hostsDone bool
 	hosts     []hostAt
+	ssDone    bool
+	ssHost    string
 	keysDone  bool
 	keys      []hostAt    // consumer keys by offset (host field holds the key)
 	idpChunks []*[2][]int // per idpChunk: offsets of other-IdP and strong Salesforce markers
@@ -118,8 +120,11 @@ func (b *blobCtx) host(near int) string {
 	const radius = 16 << 10
 	h := nearestHost(b.hosts, near)
 	if h == "" {
-		lo, hi := max(0, near-radius), min(len(b.view), near+radius)
-		return simpleSalesforceDomain(b.view[lo:hi])
+		// One domain= lookup per blob, not per match.
+		if !b.ssDone {
+			b.ssDone, b.ssHost = true, simpleSalesforceDomain(b.view)
+		}
+		return b.ssHost
 	}
 	for _, x := range b.hosts {
 		if x.host == h && x.off >= near-radius && x.off <= near+radius {
