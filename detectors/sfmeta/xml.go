@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -96,26 +95,38 @@ func xmlError(err error) error {
 	return errors.New(clip(err.Error()))
 }
 
-// longRun is a run of name characters long enough to be a credential rather than a name
-// (Metadata API element names stay under 40 characters).
-var longRun = regexp.MustCompile(`[A-Za-z0-9+/=_.:-]{40,}`)
+// maxWord is the longest word of an error message kept whole: Metadata API element names
+// stay under 40 characters; anything longer quoted from the input (an "entity name" that is a
+// secret, a garbage name) is cut to its first four characters.
+const maxWord = 40
 
 // maxErrLen bounds an error message taken from, or quoting, the input.
 const maxErrLen = 200
 
-// clip puts s on one line, shortens long runs of name characters to their first four, and
-// bounds its length.
+// clip puts s on one line, cuts words longer than maxWord, and bounds its length.
 func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = longRun.ReplaceAllStringFunc(s, func(r string) string { return r[:4] + "…" })
-	if len(s) > maxErrLen {
-		cut := maxErrLen
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
+	words := strings.Fields(s)
+	for i, w := range words {
+		if len(w) > maxWord {
+			words[i] = cutAt(w, 4) + "…"
 		}
-		s = s[:cut] + "…"
+	}
+	s = strings.Join(words, " ")
+	if len(s) > maxErrLen {
+		s = cutAt(s, maxErrLen) + "…"
 	}
 	return s
+}
+
+// cutAt returns at most the first n bytes of s, ending on a rune boundary.
+func cutAt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // xbool is a Metadata API boolean: "true"/"false", tolerant of case and surrounding space.
