@@ -55,6 +55,10 @@ func (passwordGrantDetector) Detect(path string, data []byte) []Match {
 	}
 	hasWSC := bytes.Contains(b.lower, []byte("connectorconfig")) || bytes.Contains(b.lower, []byte("com.sforce")) ||
 		bytes.Contains(b.lower, []byte("/services/soap/u/"))
+	// A SOAP login endpoint, or a Boomi component of the Salesforce connector: its password
+	// field is the user's login password (plus security token).
+	soapLogin := bytes.Contains(b.lower, []byte("/services/soap/u/")) || bytes.Contains(b.lower, []byte("/services/soap/c/")) ||
+		bytes.Contains(b.lower, []byte(`subtype="salesforce"`))
 	for _, s := range b.slotsIn(slotPassword, 0, len(data)) {
 		if isMarker[s.keyStart] {
 			continue
@@ -64,6 +68,8 @@ func (passwordGrantDetector) Detect(path string, data []byte) []Match {
 			add(s, "Salesforce password setting")
 		case strings.HasSuffix(s.key, "setpassword") && hasWSC:
 			add(s, "force-wsc ConnectorConfig.setPassword")
+		case soapLogin && b.sfContext(s.keyStart):
+			add(s, "Salesforce SOAP / connector login password")
 		default:
 			if _, ok := b.nearestSlot(slotSecToken, s.keyStart, s.keyStart-pwWindow, s.keyStart+pwWindow, func(t stSlot) bool { return t.val.class != valNone }); ok && b.sfContext(s.keyStart) {
 				add(s, "password with a security token")

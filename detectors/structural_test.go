@@ -79,11 +79,16 @@ func anchorLine(t *testing.T, data []byte, anchor string) int {
 }
 
 // runStructural runs the structural detectors like the engine does: each one only when one of
-// its keywords occurs in the blob.
+// its keywords occurs in the blob. secretSlotDetector is left out: it re-reports, on purpose,
+// secrets the sf-consumer-secret regex also finds (the engine merges equal spans), and has
+// its own tests (TestSecretSlot*).
 func runStructural(path string, data []byte) []Match {
 	lower := strings.ToLower(string(data))
 	var out []Match
 	for _, d := range structuralDetectors(nil) {
+		if _, ok := d.(secretSlotDetector); ok {
+			continue
+		}
 		run := len(d.Keywords()) == 0
 		for _, k := range d.Keywords() {
 			if strings.Contains(lower, k) {
@@ -473,6 +478,39 @@ func TestStructuralNearMisses(t *testing.T) {
 			"SALESFORCE_PASSWORD=changeme\n", pwg, false},
 		{"a keystore password next to a Salesforce JWT connection is not a login password", "mule.xml",
 			`<salesforce:oauth-jwt-connection consumerKey="x" keyStore="k.jks" storePassword="` + fakes["PW"] + `" principal="etl@acme.example"/>` + "\n", pwg, false},
+		// Documentation: placeholders in angle brackets, and prose naming the grant.
+		{"curl with unquoted <consumer_secret> placeholders in a doc is not a call", "docs/setup.md",
+			"curl -X POST https://MyDomainName.my.salesforce.com/services/oauth2/token \\\n  -d grant_type=client_credentials \\\n  -d client_id=<consumer_key> \\\n  -d client_secret=<consumer_secret>\n", cc, false},
+		{"the same curl in a shell script with <placeholders> is not a call either", "token.sh",
+			"curl https://acme.my.salesforce.com/services/oauth2/token -d grant_type=client_credentials -d client_secret=<your secret>\n", cc, false},
+		{"a TypeScript <string> cast is not a placeholder: the call still resolves its secret", "sf.ts",
+			"const s = '" + cs + "';\nfetch('https://acme.my.salesforce.com/services/oauth2/token', {body: new URLSearchParams({grant_type: 'client_credentials', client_secret: <string>s})});\n", cc, true},
+		{"a changelog naming the grant next to the token path is prose, not a call", "CHANGELOG.md",
+			"- The sync now uses the client credentials flow (`grant_type=client_credentials`\n  against `/services/oauth2/token`) instead of the password flow.\n", cc, false},
+		{"a README curl with a literal secret is still a call", "README.md",
+			"curl https://acme.my.salesforce.com/services/oauth2/token -d grant_type=client_credentials -d client_secret=" + cs + "\n", cc, true},
+		{"a log of a token request with no credential slot is still a call (not prose)", "sync.log",
+			"POST https://acme.my.salesforce.com/services/oauth2/token body=grant_type=client_credentials\n", cc, true},
+		// Other identity providers named only by their token URL.
+		{"a client credentials call to an unlisted provider's token URL is not Salesforce's, even in a file about Salesforce", "hubspot.py",
+			"\"\"\"Copies HubSpot deals to Salesforce.\"\"\"\nrequests.post(\"https://api.hubapi.com/oauth/v1/token\", data={\"grant_type\": \"client_credentials\", \"client_secret\": \"3e8f9a1b-2c4d-4e6f-8a0b-1c2d3e4f5a6b\"})\n", cc, false},
+		{"a gateway URL in front of Salesforce's token path is still Salesforce", "gw.py",
+			"requests.post(\"https://api-gw.acme.example/sf/services/oauth2/token\", data={\"grant_type\": \"client_credentials\", \"client_secret\": \"" + cs + "\"})\n", cc, true},
+		// Boomi Salesforce connector login password; a field's type is not its name.
+		{"a Boomi Salesforce connector password field is a login password", "boomi/Component/sf.xml",
+			`<bns:Component xmlns:bns="http://api.platform.boomi.com/" type="connector-settings" subType="salesforce"><bns:object><GenericConnectionConfig>` + "\n" +
+				`<field id="url" type="string" value="https://login.salesforce.com/services/Soap/u/60.0"/>` + "\n" +
+				`<field id="password" type="password" value="` + fakes["PWST"] + `"/>` + "\n", pwg, true},
+		{"type=\"password\" on a client secret field is not a password", "boomi/Component/sf-oauth.xml",
+			`<bns:Component xmlns:bns="http://api.platform.boomi.com/" type="connector-settings" subType="salesforce">` + "\n" +
+				`<field id="url" type="string" value="https://acme.my.salesforce.com/services/Soap/u/60.0"/>` + "\n" +
+				`<field id="clientSecret" type="password" value="` + cs + `"/>` + "\n", pwg, false},
+		{"an encrypted Boomi password field is not a leak", "boomi/Component/sf-enc.xml",
+			`<bns:Component xmlns:bns="http://api.platform.boomi.com/" type="connector-settings" subType="salesforce">` + "\n" +
+				`<field id="url" type="string" value="https://login.salesforce.com/services/Soap/u/60.0"/>` + "\n" +
+				`<field id="password" type="password" encrypted="true" value="` + fakes["PWST"] + `"/>` + "\n", pwg, false},
+		{"a password next to a non-Salesforce SOAP service is not a Salesforce login", "soap.xml",
+			`<field id="url" value="https://erp.acme.example/soap"/><field id="password" value="` + fakes["PW"] + `"/>` + "\n", pwg, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -519,5 +557,75 @@ func TestStructuralPathologicalBlobStaysLinear(t *testing.T) {
 	ms := runStructural("bundle.min.js", data)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("1 MiB single-line blob took %v (%d matches)", d, len(ms))
+	}
+}
+
+// secretSlotDetector: consumer secrets whose name and value the sf-consumer-secret pattern
+// cannot connect. Each case runs the detector alone and through the engine (where regex and
+// slot matches of one span merge into one).
+func TestSecretSlot(t *testing.T) {
+	cs, ck, legacy := fakes["CS"], fakes["CK"], fakecred.LegacyConsumerSecret("slot")
+	lower := strings.ToLower(cs)
+	e := stTestEngine(t)
+	cases := []struct {
+		name, path, src string
+		line            int // the secret's line; 0: no sf-consumer-secret at all
+	}{
+		{"a Terraform variable default named for the secret", "infra/variables.tf",
+			"variable \"sf_client_secret\" {\n  description = \"Salesforce ETL app\"\n  sensitive   = true\n  default     = \"" + cs + "\"\n}\n", 4},
+		{"a Terraform variable default named for a Salesforce secret", "infra/variables.tf",
+			"variable \"salesforce_secret\" {\n  default = \"" + legacy + "\"\n}\n", 2},
+		{"a Terraform variable of another name is not a secret", "infra/variables.tf",
+			"# salesforce\nvariable \"artifact_sha\" {\n  default = \"" + cs + "\"\n}\n", 0},
+		{"a Terraform secret variable without a default is not a leak", "infra/variables.tf",
+			"# salesforce\nvariable \"sf_client_secret\" {\n  type = string\n}\nvariable \"x\" {\n  default = \"" + cs + "\"\n}\n", 0},
+		{"a Kotlin typed default", "SalesforceConfig.kt",
+			"data class SalesforceConfig(\n    val instanceUrl: String = \"https://acme.my.salesforce.com\",\n    val clientSecret: String = \"" + cs + "\",\n)\n", 3},
+		{"a pydantic typed setting", "settings.py",
+			"class SalesforceSettings(BaseSettings):\n    sf_instance_url: str = \"https://acme.my.salesforce.com\"\n    sf_client_secret: str = \"" + cs + "\"\n", 3},
+		{"a TypeScript typed const", "sf.ts",
+			"export const SF_LOGIN_URL = 'https://acme.my.salesforce.com';\nexport const consumerSecret: string = '" + cs + "';\n", 2},
+		{"a generic constant passed under a secret name", "sf.py",
+			"KEY = \"" + ck + "\"\nSECRET = \"" + cs + "\"\nrequests.post(\"https://acme.my.salesforce.com/services/oauth2/token\", data={\"client_id\": KEY, \"client_secret\": SECRET})\n", 2},
+		{"a Boomi field whose value follows its type", "boomi/Component/sf.xml",
+			`<bns:Component subType="salesforce">` + "\n" + `<field id="clientSecret" type="password" value="` + cs + `"/>` + "\n", 2},
+		{"a checksum word on the line drops it", "sf.py",
+			"# salesforce\nSECRET = \"" + cs + "\"  # sha256 of the bundle\nrequests.post(u, data={\"client_secret\": SECRET})\n", 0},
+		{"lower-case hex is a hash, not a consumer secret", "settings.py",
+			"class SalesforceSettings(BaseSettings):\n    sf_client_secret: str = \"" + lower + "\"\n", 0},
+		{"another identity provider's secret is not Salesforce's", "okta.py",
+			"# sync Okta to Salesforce\nOKTA_URL = \"https://acme.okta.com/oauth2/default/v1/token\"\nSECRET = \"" + cs + "\"\nrequests.post(OKTA_URL, data={\"client_secret\": SECRET})\n", 0},
+		{"no Salesforce context, no finding", "config.py",
+			"class Settings:\n    client_secret: str = \"" + cs + "\"\n", 0},
+		{"a typed declaration from the environment is not a leak", "settings.py",
+			"class SalesforceSettings(BaseSettings):\n    sf_client_secret: str = os.environ[\"SF_CLIENT_SECRET\"]\n", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(tc.src)
+			for _, via := range []string{"detector", "engine"} {
+				var ms []Match
+				if via == "detector" {
+					ms = secretSlotDetector{exclude: defaultSecretExclude}.Detect(tc.path, data)
+				} else {
+					ms = e.Scan(tc.path, data)
+				}
+				var lines []int
+				for _, m := range ms {
+					if m.RuleID == RuleConsumerSecret {
+						lines = append(lines, lineOf(data, m.Start))
+						if m.Secret != cs && m.Secret != legacy {
+							t.Errorf("%s: secret %s", via, redactForTest(m.Secret))
+						}
+					}
+				}
+				switch {
+				case tc.line == 0 && len(lines) > 0:
+					t.Errorf("%s: unexpected sf-consumer-secret on lines %v", via, lines)
+				case tc.line > 0 && (len(lines) != 1 || lines[0] != tc.line):
+					t.Errorf("%s: sf-consumer-secret on lines %v, want exactly line %d", via, lines, tc.line)
+				}
+			}
+		})
 	}
 }

@@ -277,6 +277,7 @@ func (b *stBlob) scanEvidence() {
 			b.ev = append(b.ev, e)
 		}
 	}
+	b.scanTokenURLs()
 	if lp := strings.ToLower(b.path); strings.Contains(lp, "salesforce") || strings.Contains(lp, "sfdc") {
 		b.ev = append(b.ev, stEvidence{pos: 0, kind: evSFWord})
 	}
@@ -286,6 +287,53 @@ func (b *stBlob) scanEvidence() {
 			b.anyOther = true
 		} else {
 			b.anySF = true
+		}
+	}
+}
+
+// scanTokenURLs records an explicit http(s) token endpoint on a host that is not Salesforce's
+// (https://api.hubapi.com/oauth/v1/token, https://sso.acme.example/connect/token) as another
+// identity provider: a grant sent there is not a Salesforce call, whatever else the file
+// mentions. Salesforce hosts and /services/ paths (a gateway in front of Salesforce) are not.
+func (b *stBlob) scanTokenURLs() {
+	l := b.lower
+	for from := 0; from < len(l); {
+		i := bytes.Index(l[from:], []byte("://"))
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 3
+		start := i - 4
+		if i >= 5 && string(l[i-5:i]) == "https" {
+			start = i - 5
+		} else if i < 4 || string(l[i-4:i]) != "http" {
+			continue
+		}
+		hs := i + 3
+		he := hs
+		for he < len(l) && he-hs < 255 && (stIsAlnum(l[he]) || l[he] == '.' || l[he] == '-' || l[he] == ':') {
+			he++
+		}
+		pe := he
+		for pe < len(l) && pe-he < 300 && l[pe] > ' ' && !stIsQuote(l[pe]) && l[pe] != '<' && l[pe] != '>' && l[pe] != '}' && l[pe] != ')' {
+			pe++
+		}
+		host, p := l[hs:he], l[he:pe]
+		if !strings.Contains(string(host), ".") && !bytes.HasPrefix(host, []byte("localhost")) {
+			continue // ${host}, a template
+		}
+		if !bytes.Contains(p, []byte("token")) || bytes.Contains(p, []byte("/services/")) || bytes.Contains(p, []byte("salesforce")) {
+			continue
+		}
+		sfHost := false
+		for _, w := range []string{"salesforce", "force.com", "sfcrm", "cloudforce", "database.com", "site.com"} {
+			if bytes.Contains(host, []byte(w)) {
+				sfHost = true
+			}
+		}
+		if !sfHost {
+			b.ev = append(b.ev, stEvidence{pos: start, kind: evOtherIdP})
 		}
 	}
 }
@@ -425,6 +473,9 @@ func (b *stBlob) scanSlots() {
 		if !ok {
 			continue
 		}
+		if stIsTypeName(d, s) {
+			continue // type="password": the field's type, not its name
+		}
 		if kind == slotPassword {
 			skip := false
 			for _, np := range stNotLoginPassword {
@@ -438,6 +489,34 @@ func (b *stBlob) scanSlots() {
 		}
 		b.slots = append(b.slots, stSlot{kind: kind, keyStart: s, keyEnd: e})
 	}
+}
+
+// stIsTypeName reports whether the word at s is the value of a type attribute or property
+// (type="password", "type": "password", inputType: 'password'): a kind, not a key.
+func stIsTypeName(d []byte, s int) bool {
+	i := s - 1
+	if i >= 0 && stIsQuote(d[i]) {
+		i--
+	}
+	for i >= 0 && stIsSpace(d[i]) {
+		i--
+	}
+	if i < 0 || d[i] != '=' && d[i] != ':' {
+		return false
+	}
+	i--
+	if i >= 0 && stIsQuote(d[i]) {
+		i--
+	}
+	for i >= 0 && stIsSpace(d[i]) {
+		i--
+	}
+	e := i + 1
+	for i >= 0 && stIsIdentByte(d[i]) {
+		i--
+	}
+	w := string(d[i+1 : e])
+	return strings.EqualFold(w, "type") || strings.HasSuffix(strings.ToLower(w), "_type") || len(w) > 4 && strings.HasSuffix(w, "Type")
 }
 
 // slotsIn returns the slots of kind whose key starts in [lo,hi) and that have a value.
@@ -569,8 +648,45 @@ func (b *stBlob) valueAfterKey(ks, ke int) (stValue, bool) {
 			i++
 		}
 	}
+	if sepChar == ':' && b.code {
+		// secret: str = "…" / clientSecret: String = "…": the value follows the type. Parsed
+		// before the type name, which the resolver would otherwise look up as a variable.
+		if m := stTypedAssign(d, i); m > 0 {
+			v := b.parseExpr(m, 1)
+			return v, v.class != valNone
+		}
+	}
 	v := b.typedValue(b.parseExpr(i, 0), sepChar)
 	return v, v.class != valNone
+}
+
+// stTypedAssign reports whether the text at i is a type annotation followed by an
+// assignment (String = , str = , Optional[str] = , string | undefined = ) and returns the
+// offset of the assigned value, or 0.
+func stTypedAssign(d []byte, i int) int {
+	j := i
+	// Type names, generics and unions: Map<String, String>, Optional[str], string | undefined.
+	for j < len(d) && j-i < 80 && (stIsIdentByte(d[j]) || strings.IndexByte(".<>[]?| ,", d[j]) >= 0) {
+		j++
+	}
+	for j > i && d[j-1] == ' ' {
+		j--
+	}
+	if j == i || !stIsIdentByte(d[i]) || d[i] >= '0' && d[i] <= '9' {
+		return 0
+	}
+	k := j
+	for k < len(d) && stIsSpace(d[k]) {
+		k++
+	}
+	if k+1 >= len(d) || d[k] != '=' || d[k+1] == '=' || d[k+1] == '>' {
+		return 0
+	}
+	k++
+	for k < len(d) && stIsSpace(d[k]) {
+		k++
+	}
+	return k
 }
 
 // typedValue handles a typed declaration, `secret: str = "…"` / `secret: string = '…'`: when
@@ -894,6 +1010,16 @@ func (b *stBlob) parseOperand(i int, depth int) (stValue, int) {
 		}
 		return v, k
 	}
+	// Unquoted <placeholder> (client_secret=<consumer_secret>, -d client_id=<your key>): a
+	// template, unless the '>' is followed by more expression (a TypeScript <string>cast).
+	if d[i] == '<' {
+		if k := bytes.IndexByte(d[i+1:min(n, i+121)], '>'); k > 0 && bytes.IndexByte(d[i+1:i+1+k], '\n') < 0 && bytes.IndexByte(d[i+1:i+1+k], '<') < 0 {
+			e := i + 2 + k
+			if e >= n || !stIsIdentByte(d[e]) && d[e] != '.' && d[e] != '(' && d[e] != '[' {
+				return stValue{class: valPlaceholder, text: string(d[i:e]), start: i, end: e}, e
+			}
+		}
+	}
 	// Unquoted: read a bracket-balanced expression up to a delimiter.
 	j := i
 	bd := 0
@@ -948,6 +1074,19 @@ func (b *stBlob) shellish(off int) bool {
 	ls, le := stLineStart(b.lower, off), stLineEnd(b.lower, off)
 	l := b.lower[ls:le]
 	return bytes.Contains(l, []byte("curl ")) || bytes.Contains(l, []byte(" -d ")) || bytes.Contains(l, []byte("--data"))
+}
+
+// stAfterTypeColon reports whether the word at k sits in a type annotation position: after a
+// single ':' (x: String, def f(a: str)), not a '::' path or a dict/JSON key's value.
+func stAfterTypeColon(d []byte, k int) bool {
+	i := k - 1
+	for i >= 0 && stIsSpace(d[i]) {
+		i--
+	}
+	if i < 1 || d[i] != ':' || d[i-1] == ':' {
+		return false
+	}
+	return stIsIdentByte(d[i-1]) || d[i-1] == '?' || d[i-1] == ')'
 }
 
 // stIdentsIn lists the identifiers of an expression, skipping member names after a dot.
@@ -1008,6 +1147,9 @@ func (b *stBlob) resolve(name string, at int) stValue {
 			continue
 		}
 		tries++
+		if stAfterTypeColon(d, k) {
+			continue // "x: String = …" declares x, not String
+		}
 		m := from
 		for m < len(d) && stIsSpace(d[m]) {
 			m++

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"path"
 	"strings"
 )
 
@@ -204,13 +205,37 @@ func (b *stBlob) ccFromMarker(out []Match, p int) []Match {
 	_, hasID := b.nearestSlot(slotID, p, lo, hi, nil)
 	// A bare mention of the grant (prose, a list of supported grants) is not a request: ask
 	// for a credential slot, or a token endpoint / Salesforce connector near the grant.
-	if !pk.found && !hasID && !b.sfIn(p-ccCallWindow, p+ccCallWindow) {
+	// In documentation (Markdown, reStructuredText, plain text), a grant with no credential
+	// slot near it is prose about the flow, even next to the token endpoint's path.
+	if !pk.found && !hasID && (!b.sfIn(p-ccCallWindow, p+ccCallWindow) || stIsProse(b.path)) {
 		return out
 	}
 	if m, ok := b.ccMatch(p, "grant_type=client_credentials", pk, b.hostNear(p)); ok {
 		out = append(out, m)
 	}
 	return out
+}
+
+// stProseExts are documentation formats: text for people, where a grant is usually named in
+// a sentence rather than sent.
+var stProseExts = map[string]bool{
+	".md": true, ".markdown": true, ".mdx": true, ".rst": true, ".adoc": true, ".asciidoc": true,
+	".txt": true, ".textile": true, ".org": true, ".wiki": true,
+}
+
+// stIsProse reports whether p is a documentation file (by extension, or an extension-less
+// README/CHANGELOG-style name).
+func stIsProse(p string) bool {
+	base := strings.ToLower(path.Base(strings.ReplaceAll(p, "\\", "/")))
+	if stProseExts[path.Ext(base)] {
+		return true
+	}
+	for _, n := range []string{"readme", "changelog", "changes", "history", "notes", "contributing"} {
+		if base == n {
+			return true
+		}
+	}
+	return false
 }
 
 // ccGoClientCredentials reports golang.org/x/oauth2/clientcredentials.Config literals whose
