@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -32,7 +33,12 @@ func sarifSchemaValidator(t *testing.T) *jsonschema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := doc.(map[string]any)["$id"].(string)
+	// The published schema is draft-04, which names itself with "id" (later drafts: "$id").
+	m := doc.(map[string]any)
+	id, _ := m["$id"].(string)
+	if id == "" {
+		id, _ = m["id"].(string)
+	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noFetch{})
 	c.AssertFormat() // uri, uri-reference: code scanning rejects malformed artifact URIs
@@ -166,6 +172,29 @@ func TestSARIFURI(t *testing.T) {
 	for _, tt := range tests {
 		if got := sarifURI(tt.path); got != tt.want {
 			t.Errorf("sarifURI(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
+// TestSARIFSchemaRejectsBrokenLogs proves the schema check can fail: each broken log must be
+// refused, so a pass above means something.
+func TestSARIFSchemaRejectsBrokenLogs(t *testing.T) {
+	sch := sarifSchemaValidator(t)
+	broken := map[string]string{
+		"no version":          `{"runs": []}`,
+		"wrong version":       `{"version": "2.0.0", "runs": []}`,
+		"a result level":      `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "sfleak"}}, "results": [{"message": {"text": "x"}, "level": "severe"}]}]}`,
+		"a run without tool":  `{"version": "2.1.0", "runs": [{"results": []}]}`,
+		"an unknown property": `{"version": "2.1.0", "runs": [], "findings": []}`,
+		"a negative line":     `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "sfleak"}}, "results": [{"message": {"text": "x"}, "locations": [{"physicalLocation": {"region": {"startLine": -3}}}]}]}]}`,
+	}
+	for name, doc := range broken {
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := sch.Validate(v); err == nil {
+			t.Errorf("%s: the schema accepted a broken log", name)
 		}
 	}
 }
