@@ -478,6 +478,8 @@ func TestStructuralNearMisses(t *testing.T) {
 			"SALESFORCE_PASSWORD=changeme\n", pwg, false},
 		{"a keystore password next to a Salesforce JWT connection is not a login password", "mule.xml",
 			`<salesforce:oauth-jwt-connection consumerKey="x" keyStore="k.jks" storePassword="` + fakes["PW"] + `" principal="etl@acme.example"/>` + "\n", pwg, false},
+		{"a Rust form tuple resolves a typed const secret", "auth.rs",
+			"const CLIENT_SECRET: &'static str = \"" + cs + "\";\nlet p = [(\"grant_type\", \"client_credentials\"), (\"client_secret\", CLIENT_SECRET)]; // https://acme.my.salesforce.com/services/oauth2/token\n", cc, true},
 		// Documentation: placeholders in angle brackets, and prose naming the grant.
 		{"curl with unquoted <consumer_secret> placeholders in a doc is not a call", "docs/setup.md",
 			"curl -X POST https://MyDomainName.my.salesforce.com/services/oauth2/token \\\n  -d grant_type=client_credentials \\\n  -d client_id=<consumer_key> \\\n  -d client_secret=<consumer_secret>\n", cc, false},
@@ -585,6 +587,8 @@ func TestSecretSlot(t *testing.T) {
 			"class SalesforceSettings(BaseSettings):\n    sf_instance_url: str = \"https://acme.my.salesforce.com\"\n    sf_client_secret: str = \"" + cs + "\"\n", 3},
 		{"a TypeScript typed const", "sf.ts",
 			"export const SF_LOGIN_URL = 'https://acme.my.salesforce.com';\nexport const consumerSecret: string = '" + cs + "';\n", 2},
+		{"a Rust const with a reference type and a lifetime", "auth.rs",
+			"const TOKEN_URL: &str = \"https://acme.my.salesforce.com/services/oauth2/token\";\nconst CLIENT_SECRET: &'static str = \"" + cs + "\";\n", 2},
 		{"a generic constant passed under a secret name", "sf.py",
 			"KEY = \"" + ck + "\"\nSECRET = \"" + cs + "\"\nrequests.post(\"https://acme.my.salesforce.com/services/oauth2/token\", data={\"client_id\": KEY, \"client_secret\": SECRET})\n", 2},
 		{"a Boomi field whose value follows its type", "boomi/Component/sf.xml",

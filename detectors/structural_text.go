@@ -665,14 +665,15 @@ func (b *stBlob) valueAfterKey(ks, ke int) (stValue, bool) {
 // offset of the assigned value, or 0.
 func stTypedAssign(d []byte, i int) int {
 	j := i
-	// Type names, generics and unions: Map<String, String>, Optional[str], string | undefined.
-	for j < len(d) && j-i < 80 && (stIsIdentByte(d[j]) || strings.IndexByte(".<>[]?| ,", d[j]) >= 0) {
+	// Type names, generics and unions: Map<String, String>, Optional[str], string | undefined,
+	// Rust references and lifetimes: &str, &'static str.
+	for j < len(d) && j-i < 80 && (stIsIdentByte(d[j]) || strings.IndexByte(".<>[]?| ,&", d[j]) >= 0 || d[j] == '\'' && j > i && d[j-1] == '&') {
 		j++
 	}
 	for j > i && d[j-1] == ' ' {
 		j--
 	}
-	if j == i || !stIsIdentByte(d[i]) || d[i] >= '0' && d[i] <= '9' {
+	if j == i || !stIsIdentByte(d[i]) && d[i] != '&' || d[i] >= '0' && d[i] <= '9' {
 		return 0
 	}
 	k := j
@@ -1178,6 +1179,12 @@ func (b *stBlob) resolve(name string, at int) stValue {
 		}
 		for m < len(d) && stIsSpace(d[m]) {
 			m++
+		}
+		if sepChar == ':' && b.code {
+			// const NAME: &str = "…", NAME: String = "…"
+			if t := stTypedAssign(d, m); t > 0 {
+				m, sepChar = t, 0
+			}
 		}
 		v := b.typedValue(b.parseExpr(m, 1), sepChar)
 		if v.class == valLiteral || v.class == valEnv || v.class == valPlaceholder {
