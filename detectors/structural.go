@@ -99,6 +99,9 @@ func (d secretSlotDetector) Detect(path string, data []byte) []Match {
 	for _, v := range b.tfSecretDefaults() {
 		consider(v, "Terraform variable default")
 	}
+	for _, v := range b.cliFlagSecrets() {
+		consider(v, "secret store command")
+	}
 	return stDedupe(out)
 }
 
@@ -196,4 +199,43 @@ func stNearestKey(data []byte, off int) string {
 		}
 	}
 	return best
+}
+
+// stValueFlags are the flags with which secret-store CLIs take a secret's value on the command
+// line: gh secret set NAME --body V, aws ssm put-parameter --name N --value V, aws
+// secretsmanager … --secret-string V, az keyvault secret set --name N --value V.
+var stValueFlags = []string{" --body ", " --body=", " -b ", " --value ", " --value=", " --secret-string ", " --secret-string="}
+
+// cliFlagSecrets returns the values given by a value flag later on the line of a secret-named
+// word (SF_CLIENT_SECRET, /sf/client_secret, sf-client-secret).
+func (b *stBlob) cliFlagSecrets() []stValue {
+	if !bytes.Contains(b.lower, []byte(" --")) && !bytes.Contains(b.lower, []byte(" -b ")) {
+		return nil
+	}
+	b.slotsIn(slotSecret, 0, 0) // scan the keys
+	var out []stValue
+	for _, s := range b.slots {
+		if s.kind != slotSecret {
+			continue
+		}
+		le := min(stLineEnd(b.lower, s.keyEnd), s.keyEnd+200)
+		rest := b.lower[s.keyEnd:le]
+		for _, f := range stValueFlags {
+			k := bytes.Index(rest, []byte(f))
+			if k < 0 {
+				continue
+			}
+			i := s.keyEnd + k + len(f)
+			for i < len(b.data) && stIsSpace(b.data[i]) {
+				i++
+			}
+			v, _ := b.parseOperand(i, 1)
+			if v.class == valIdent || v.class == valExpr {
+				v = stClassifyLiteral(v.text, v.start, v.end)
+			}
+			out = append(out, v)
+			break
+		}
+	}
+	return out
 }

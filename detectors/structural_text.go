@@ -605,6 +605,22 @@ func (b *stBlob) valueAfterKey(ks, ke int) (stValue, bool) {
 	if q, in := stInString(d, ks); in && !quoted && d[i] == '=' && (i+1 >= n || d[i+1] != '=') {
 		return b.formValue(i+1, q), true
 	}
+	// A percent-encoded form body (logs): client_secret%3D…%26….
+	if i+2 < n && d[i] == '%' && d[i+1] == '3' && (d[i+2] == 'd' || d[i+2] == 'D') {
+		j := i + 3
+		for j < n && j-i < 300 && (stIsAlnum(d[j]) || d[j] == '.' || d[j] == '_' || d[j] == '-' || d[j] == '~') {
+			j++
+		}
+		v := stClassifyLiteral(string(d[i+3:j]), i+3, j)
+		return v, v.class != valNone
+	}
+	// Go: var clientSecret string = "…".
+	if !quoted && strings.HasSuffix(strings.ToLower(b.path), ".go") && stIsIdentByte(d[i]) {
+		if m := stTypedAssign(d, i); m > 0 {
+			v := b.parseExpr(m, 1)
+			return v, v.class != valNone
+		}
+	}
 	sep := 0
 	switch {
 	case i+1 < n && d[i] == '=' && d[i+1] == '>', i+1 < n && d[i] == ':' && d[i+1] == '=':
@@ -798,10 +814,104 @@ func (b *stBlob) formValue(i int, q byte) stValue {
 		}
 		return stValue{}
 	}
+	if stIsFormatSpec(text) {
+		return b.formatArg(i, j, q, text)
+	}
 	if v, ok := b.interpolation(text, i, j); ok {
 		return v
 	}
 	return stClassifyLiteral(text, i, j)
+}
+
+// stIsFormatSpec reports whether a form value is a format specifier filled at run time:
+// %s, %(name)s, {}, {0}.
+func stIsFormatSpec(t string) bool {
+	switch {
+	case t == "%s" || t == "%r" || t == "%v" || t == "{}":
+		return true
+	case len(t) == 3 && t[0] == '{' && t[2] == '}' && t[1] >= '0' && t[1] <= '9':
+		return true
+	case strings.HasPrefix(t, "%(") && strings.HasSuffix(t, ")s"):
+		return true
+	}
+	return false
+}
+
+// formatArg resolves a format specifier at [i,j) inside a string quoted with q to the
+// argument that fills it: '…%s…' % (A, B), '…{}…'.format(A, B), format("…%s…", A, B)
+// (Java, Go, C#'s {0}). Unresolvable specifiers are an expression of unknown origin, never a
+// template placeholder: the string is sent at run time.
+func (b *stBlob) formatArg(i, j int, q byte, spec string) stValue {
+	d := b.data
+	unknown := stValue{class: valExpr, text: spec, start: i, end: j}
+	if q == 0 {
+		return unknown
+	}
+	ls, le := stLineStart(d, i), stLineEnd(d, i)
+	s := -1
+	for k := i - 1; k >= ls; k-- {
+		if d[k] == q && (k == 0 || d[k-1] != '\\') {
+			s = k
+			break
+		}
+	}
+	e := bytes.IndexByte(d[j:le], q)
+	if s < 0 || e < 0 {
+		return unknown
+	}
+	e += j
+	// Which argument: {N} names it; otherwise count the specifiers before this one.
+	idx := 0
+	if len(spec) == 3 && spec[0] == '{' {
+		idx = int(spec[1] - '0')
+	} else {
+		before := string(d[s+1 : i])
+		idx = strings.Count(before, "{}") + strings.Count(before, "%s") + strings.Count(before, "%r") +
+			strings.Count(before, "%v") + strings.Count(before, "%d") - 2*strings.Count(before, "%%")
+	}
+	k := e + 1
+	for k < len(d) && stIsSpace(d[k]) {
+		k++
+	}
+	var args []stValue
+	switch {
+	case k < len(d) && d[k] == '%':
+		k++
+		for k < len(d) && stIsSpace(d[k]) {
+			k++
+		}
+		if k < len(d) && d[k] == '(' {
+			if c, ok := b.parseCall(k); ok {
+				args = c.positional
+			}
+		} else if k < len(d) {
+			args = []stValue{b.parseExpr(k, 1)}
+		}
+	case bytes.HasPrefix(b.lower[k:], []byte(".format(")):
+		if c, ok := b.parseCall(k + len(".format")); ok {
+			args = c.positional
+		}
+	case k < len(d) && d[k] == ',':
+		// format("…", A, B): the rest of the enclosing call's arguments.
+		for m := k + 1; m < len(d) && len(args) < 16; {
+			for m < len(d) && (stIsSpace(d[m]) || d[m] == '\n') {
+				m++
+			}
+			if m >= len(d) || d[m] == ')' {
+				break
+			}
+			args = append(args, b.parseExpr(m, 1))
+			next := stNextArg(d, m, min(len(d), m+400))
+			if next <= m || next >= len(d) || d[next-1] != ',' {
+				break
+			}
+			m = next
+		}
+	}
+	if idx < 0 || idx >= len(args) || args[idx].class == valNone {
+		return unknown
+	}
+	return args[idx]
 }
 
 // interpolation recognises a value that is exactly one interpolated variable: {name}

@@ -56,7 +56,8 @@ func (b *stBlob) grantMarkers(word string, withAuth bool) []int {
 		}
 		i += from
 		from = i + len(word)
-		if i > 0 && stIsIdentByte(l[i-1]) || from < len(l) && stIsIdentByte(l[from]) {
+		pctEq := i >= 3 && string(l[i-3:i]) == "%3d" // grant_type%3Dclient_credentials
+		if i > 0 && stIsIdentByte(l[i-1]) && !pctEq || from < len(l) && stIsIdentByte(l[from]) && !bytes.HasPrefix(l[from:], []byte("%26")) {
 			continue
 		}
 		if b.grantKeyBefore(i, withAuth) {
@@ -97,6 +98,11 @@ func (b *stBlob) grantKeyBefore(off int, withAuth bool) bool {
 			j++
 		case stIsSpace(c) || stIsQuote(c) || strings.IndexByte("=:,>({[]).\\", c) >= 0:
 			j++
+		case c == '%' && j+2 < len(win) && win[j+1] == '3' && (win[j+2] == 'd' || win[j+2] == 'a'):
+			j += 3 // percent-encoded '=' or ':'
+		case c == '%' && j+2 < len(win) && win[j+1] == '2' && win[j+2] == '2':
+			j += 3 // percent-encoded '"'
+
 		case stIsIdentByte(c):
 			e := j
 			for e < len(win) && stIsIdentByte(win[e]) {
