@@ -30,6 +30,35 @@ func configLayers(configPath string) ([]detectors.ConfigLayer, error) {
 	return layers, nil
 }
 
+// setup is what every scanning subcommand loads before it reads a repository: the config
+// layers (checked by compiling them once, so a bad --config fails before any work), the risk
+// weights and the org facts.
+type setup struct {
+	layers  []detectors.ConfigLayer
+	weights exposure.Weights
+	org     *sfmeta.Org
+	orgErrs []report.Error
+}
+
+func loadSetup(configPath, orgDir, orgUsers string) (*setup, error) {
+	layers, err := configLayers(configPath)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := engineFor(layers, nil, "", true); err != nil {
+		return nil, err
+	}
+	weights, err := exposure.LoadWeights(layers...)
+	if err != nil {
+		return nil, err
+	}
+	org, orgErrs, err := orgFacts(orgDir, orgUsers)
+	if err != nil {
+		return nil, err
+	}
+	return &setup{layers: layers, weights: weights, org: org, orgErrs: orgErrs}, nil
+}
+
 // engineFor builds the engine for one target: the shared layers plus the target's own
 // .sfleak.toml, which is untrusted (its allowlists mark findings suppressed; scan then drops
 // them, sweep keeps them for the security team).

@@ -9,7 +9,6 @@ import (
 	"github.com/sfleak/sfleak/detectors"
 	"github.com/sfleak/sfleak/detectors/sfmeta"
 	"github.com/sfleak/sfleak/report"
-	"github.com/sfleak/sfleak/report/exposure"
 	"github.com/sfleak/sfleak/scanner"
 )
 
@@ -42,22 +41,11 @@ func runScan(ctx context.Context, e *env, args []string) (int, error) {
 		return exitError, usagef("--max-file-size %d: want a positive number of bytes", maxSize)
 	}
 
-	layers, err := configLayers(c.config)
+	su, err := loadSetup(c.config, c.org, c.orgUsers)
 	if err != nil {
 		return exitError, err
 	}
-	// Fail on a bad --config before reading any repository.
-	if _, err := engineFor(layers, nil, "", true); err != nil {
-		return exitError, err
-	}
-	weights, err := exposure.LoadWeights(layers...)
-	if err != nil {
-		return exitError, err
-	}
-	org, orgErrs, err := orgFacts(c.org, c.orgUsers)
-	if err != nil {
-		return exitError, err
-	}
+	layers, weights, org, orgErrs := su.layers, su.weights, su.org, su.orgErrs
 
 	start := time.Now()
 	rep := &report.Report{Errors: orgErrs}

@@ -21,7 +21,6 @@ import (
 	"github.com/sfleak/sfleak/detectors"
 	"github.com/sfleak/sfleak/detectors/sfmeta"
 	"github.com/sfleak/sfleak/report"
-	"github.com/sfleak/sfleak/report/exposure"
 	"github.com/sfleak/sfleak/scanner"
 	"github.com/sfleak/sfleak/scanner/github"
 	"github.com/sfleak/sfleak/scanner/state"
@@ -76,21 +75,11 @@ func runSweep(ctx context.Context, e *env, args []string) (int, error) {
 		}
 	}
 
-	layers, err := configLayers(c.config)
+	su, err := loadSetup(c.config, c.org, c.orgUsers)
 	if err != nil {
 		return exitError, err
 	}
-	if _, err := engineFor(layers, nil, "", true); err != nil {
-		return exitError, err
-	}
-	weights, err := exposure.LoadWeights(layers...)
-	if err != nil {
-		return exitError, err
-	}
-	org, orgErrs, err := orgFacts(c.org, c.orgUsers)
-	if err != nil {
-		return exitError, err
-	}
+	layers, weights, org, orgErrs := su.layers, su.weights, su.org, su.orgErrs
 
 	start := time.Now()
 	if cacheDir == "" {

@@ -16,7 +16,6 @@ import (
 	"github.com/sfleak/sfleak/detectors/sfmeta"
 	"github.com/sfleak/sfleak/detectors/verify"
 	"github.com/sfleak/sfleak/report"
-	"github.com/sfleak/sfleak/report/exposure"
 	"github.com/sfleak/sfleak/report/incident"
 	"github.com/sfleak/sfleak/scanner"
 	"github.com/sfleak/sfleak/scanner/state"
@@ -81,21 +80,11 @@ func triage(ctx context.Context, e *env, args []string, deps triageDeps) (int, e
 		return exitError, err
 	}
 
-	layers, err := configLayers(f.config)
+	su, err := loadSetup(f.config, f.org, f.orgUsers)
 	if err != nil {
 		return exitError, err
 	}
-	if _, err := engineFor(layers, nil, "", true); err != nil {
-		return exitError, err
-	}
-	weights, err := exposure.LoadWeights(layers...)
-	if err != nil {
-		return exitError, err
-	}
-	org, orgErrs, err := orgFacts(f.org, f.orgUsers)
-	if err != nil {
-		return exitError, err
-	}
+	layers, weights, org, orgErrs := su.layers, su.weights, su.org, su.orgErrs
 	var store state.Store
 	if f.statePath != "" {
 		// A triage never creates a state file: a typo must not look like an empty sweep.
