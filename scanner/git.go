@@ -415,7 +415,9 @@ func (w *treeWalker) walk(id plumbing.Hash, prefix string) {
 		case filemode.Dir:
 			w.walk(e.Hash, p)
 		case filemode.Regular, filemode.Executable, filemode.Deprecated:
-			if w.s.skipPath(p) {
+			// A blob already taken needs no path decision: checking the set first keeps the
+			// allowlist's path regexes to about one call per distinct blob, not per tree entry.
+			if w.seen.has(e.Hash) || w.s.skipPath(p) {
 				continue
 			}
 			w.blob(e.Hash, p)

@@ -58,6 +58,53 @@ type worker struct {
 	st   *filesystem.Storage
 	seen *blobSet
 	buf  bytes.Buffer
+	// cf, when set, reads blobs; pending are the jobs requested from it and not yet read,
+	// kept a few deep so that git inflates the next blob while this one is matched.
+	cf      *catFile
+	pending []job
+}
+
+// catFileDepth is how many blob requests a worker keeps in flight.
+const catFileDepth = 8
+
+func (w *worker) drain() {
+	if len(w.pending) > 0 && w.cf.flush() != nil {
+		w.cf.close()
+		w.cf = nil
+		rest := w.pending
+		w.pending = nil
+		for _, j := range rest {
+			w.do(j)
+		}
+		return
+	}
+	for len(w.pending) > 0 {
+		w.next()
+	}
+}
+
+// next reads and scans the oldest pending blob.
+func (w *worker) next() {
+	j := w.pending[0]
+	w.pending = w.pending[1:]
+	data, skipped, err := w.cf.response(&w.buf, w.s.maxSize)
+	switch {
+	case errors.Is(err, errMissing):
+		w.s.objectError(w.r.path, "blob "+j.path, j.id, plumbing.ErrObjectNotFound)
+	case err != nil:
+		// The process is gone: go back to go-git for this and every later blob.
+		w.cf.close()
+		w.cf = nil
+		rest := append([]job{j}, w.pending...)
+		w.pending = nil
+		for _, j := range rest {
+			w.do(j)
+		}
+	case skipped:
+		w.s.large.Add(1)
+	default:
+		w.s.scanBlob(j.id, j.path, data)
+	}
 }
 
 // runJobs starts s.jobs workers, lets produce feed them through a bounded channel, and
@@ -71,11 +118,17 @@ func (s *session) runJobs(r *repo, seen *blobSet, produce func(send func(job) bo
 			defer wg.Done()
 			w := &worker{s: s, r: r, seen: seen}
 			defer w.close()
+			if r != nil {
+				if cf, err := startCatFile(r.dotgit.Root()); err == nil {
+					w.cf = cf
+				}
+			}
 			for j := range ch {
 				if s.ctx.Err() == nil {
 					w.do(j)
 				}
 			}
+			w.drain()
 		}()
 	}
 	produce(func(j job) bool {
@@ -91,6 +144,9 @@ func (s *session) runJobs(r *repo, seen *blobSet, produce func(send func(job) bo
 }
 
 func (w *worker) close() {
+	if w.cf != nil {
+		w.cf.close()
+	}
 	if w.st != nil {
 		_ = w.st.Close()
 	}
@@ -99,6 +155,26 @@ func (w *worker) close() {
 func (w *worker) do(j job) {
 	if j.file != "" {
 		w.doFile(j)
+		return
+	}
+	if w.cf != nil {
+		if err := w.cf.request(j.id); err == nil {
+			w.pending = append(w.pending, j)
+			if len(w.pending) < catFileDepth {
+				return
+			}
+			if w.cf.flush() == nil {
+				w.next()
+				return
+			}
+		}
+		w.cf.close()
+		w.cf = nil
+		rest := w.pending
+		w.pending = nil
+		for _, p := range rest {
+			w.do(p)
+		}
 		return
 	}
 	if w.st == nil {
