@@ -73,7 +73,8 @@ func NewClient(opts Options) (*Client, error) {
 	if strings.EqualFold(api.Hostname(), "api.github.com") {
 		c.gitHost = "github.com"
 	}
-	auth := &authTransport{host: api.Host, token: opts.Token, next: base}
+	installGitTransport()
+	auth := &authTransport{host: api.Host, token: opts.Token, next: stallGuard{next: base}}
 	httpClient := &http.Client{Transport: &retryTransport{next: auth, policy: policy, notify: opts.Notify}}
 	c.gh = gh.NewClient(httpClient)
 	if opts.BaseURL != "" {

@@ -61,6 +61,37 @@ func status(code int) fault {
 	}
 }
 
+// stall accepts the request and then says nothing (headers never come), until the client
+// gives up or the test's patience ends.
+func stall(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	select {
+	case <-r.Context().Done():
+	case <-time.After(20 * time.Second):
+	}
+}
+
+// stallMidBody sends headers and the start of a body, then says nothing more.
+func stallMidBody(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if strings.HasSuffix(r.URL.Path, "/info/refs") {
+		w.Header().Set("Content-Type", "application/x-git-upload-pack-advertisement")
+	} else {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, "001e# service=git-upload-pack\n")
+	w.(http.Flusher).Flush()
+	stall(w, r)
+}
+
+// shortStalls makes a stalled request fail after d instead of minutes, for one test.
+func shortStalls(t *testing.T, d time.Duration) {
+	old := stallTimeout.Load()
+	stallTimeout.Store(int64(d))
+	t.Cleanup(func() { stallTimeout.Store(old) })
+}
+
 // wrongType is a captive portal or proxy error page where JSON was expected.
 func wrongType(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html")
@@ -114,6 +145,7 @@ func newFaultProxy(t *testing.T, backend *githubtest.Server) *faultProxy {
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(p.srv.Close)
+	t.Cleanup(p.srv.CloseClientConnections)
 	return p
 }
 
@@ -250,6 +282,8 @@ func TestSweepSurvivesAPIFaults(t *testing.T) {
 		{"connection resets are retried", []fault{reset, reset}},
 		{"a short 5xx storm is retried", []fault{status(502), status(503), status(500)}},
 		{"a reset then a 502 are retried", []fault{reset, status(502)}},
+		{"a stalled request (no answer) is cut off and retried", []fault{stall}},
+		{"an answer that stalls mid-body is cut off and retried", []fault{stallMidBody}},
 		{"a secondary rate limit is waited out", []fault{func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "1")
 			status(http.StatusTooManyRequests)(w, r)
@@ -257,6 +291,7 @@ func TestSweepSurvivesAPIFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			shortStalls(t, 300*time.Millisecond)
 			o := newOrg(t)
 			p := newFaultProxy(t, o.srv)
 			p.fail(listPath, tt.faults...)
@@ -356,12 +391,19 @@ func TestSweepSurvivesGitFaults(t *testing.T) {
 		{"faults that outlast the retries become errors naming the repository; the rest is scanned",
 			map[string][]fault{refs("api"): n(4*cloneAttempts, reset), pack("web"): n(cloneAttempts, cutPack)},
 			[]string{"acme/api", "acme/broken", "acme/web"}},
+		{"a stalled ref discovery or pack is cut off and retried",
+			map[string][]fault{refs("api"): {stall}, pack("web"): {stall}, refs("docs"): {stallMidBody}},
+			[]string{"acme/broken"}},
+		{"a server that stalls every time fails its repository, not the sweep",
+			map[string][]fault{refs("api"): n(cloneAttempts, stall), pack("web"): n(cloneAttempts, stallMidBody)},
+			[]string{"acme/api", "acme/broken", "acme/web"}},
 		{"a wrong content type on ref discovery is an error, not a hang",
 			map[string][]fault{refs("web"): n(cloneAttempts, wrongType)},
 			[]string{"acme/broken", "acme/web"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			shortStalls(t, 300*time.Millisecond)
 			o := newOrg(t)
 			p := newFaultProxy(t, o.srv)
 			for path, fs := range tt.faults {
