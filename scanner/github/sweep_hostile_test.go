@@ -518,6 +518,9 @@ func TestSweepRepositoryNamesCannotLeaveTheCache(t *testing.T) {
 			CloneURL: o.srv.URL + "/git/acme/api.git"})
 	}
 	repos = append(repos, Repo{FullName: "../x", Owner: "..", Name: "x", CloneURL: o.srv.URL + "/git/acme/api.git"})
+	// A well-named repository whose clone URL climbs: the cache path comes from the name.
+	repos = append(repos, Repo{FullName: "acme/climb", Owner: "acme", Name: "climb",
+		CloneURL: o.srv.URL + "/git/acme/../../../../etc/passwd.git"})
 	parent := t.TempDir()
 	cache := filepath.Join(parent, "cache")
 	sw := &Sweeper{Client: c, CacheDir: cache, Scan: realScan(t), RulesHash: "r", Jobs: 2}
@@ -548,10 +551,13 @@ func TestSweepRepositoryNamesCannotLeaveTheCache(t *testing.T) {
 	if !contains(found, "acme/api") {
 		t.Errorf("the well-named repositories were not swept: found %v", found)
 	}
-	for _, r := range repos[len(repos)-6:] {
+	for _, r := range repos[len(repos)-7 : len(repos)-1] {
 		if !contains(failed, r.FullName) {
 			t.Errorf("no error for the hostile name %q (errors for %q)", r.FullName, failed)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(cache, "127.0.0.1_"+strings.Split(o.srv.URL, ":")[2], "acme", "climb.git")); err != nil && !contains(failed, "acme/climb") {
+		t.Errorf("acme/climb neither cloned inside the cache nor reported: %v", err)
 	}
 	checkNoToken(t, o.srv.Token, res, nil)
 }
