@@ -120,3 +120,34 @@ func checkNamedLine(t *testing.T, err error, name string) {
 		t.Fatalf("error of %d bytes", len(msg))
 	}
 }
+
+// FuzzLoadIgnoreFile: a .sfleakignore comes from the scanned repository. Any bytes either
+// load (fingerprints only) or fail with one line naming the file and never quoting a line.
+func FuzzLoadIgnoreFile(f *testing.F) {
+	f.Add([]byte("0123456789abcdef0123456789abcdef # accepted: test fixture\n\n# comment\n"))
+	f.Add([]byte("client_secret=0123456789abcdef0123456789abcdef0123456789abcdef\n"))
+	f.Add([]byte(strings.Repeat("x", 70000) + "\n"))
+	f.Add([]byte("0123456789ABCDEF0123456789ABCDEF\r\n\x00\xff"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, ".sfleakignore")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var fps map[string]bool
+		var err error
+		watchdog(10*time.Second, "LoadIgnoreFile", func() { fps, err = report.LoadIgnoreFile(p) })
+		if err != nil {
+			checkNamedLine(t, err, p)
+			if len(data) >= 24 && strings.Contains(err.Error(), string(data[:24])) {
+				t.Fatalf("error quotes the input: %q", err)
+			}
+			return
+		}
+		for fp := range fps {
+			if len(fp) != 32 || strings.Trim(fp, "0123456789abcdef") != "" {
+				t.Fatalf("loaded %q as a fingerprint", fp)
+			}
+		}
+	})
+}
