@@ -1,23 +1,29 @@
 package detectors
 
-import (
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
-)
+import "encoding/binary"
 
-// prefilter finds every detector's keywords in one pass (Aho-Corasick over the lower-cased
-// blob), so a detector runs only when one of its keywords occurs, and regex rules run only
-// on windows around the hits.
+// prefilter finds every detector's keywords in one pass over the blob, so a detector runs
+// only when one of its keywords occurs, and regex rules run only on windows around the hits.
+//
+// It is a fused case-folding scan rather than Aho-Corasick over a lower-cased copy: at each
+// offset the next three bytes, folded with |0x20, are hashed into a 64 Ki-bit table of the
+// keywords' first three bytes; only the rare offsets that hit are verified against the
+// keywords. That is a load, an or, a multiply and a bit test per byte, with no copy of the
+// blob — several times faster than walking a pointer trie byte by byte (see
+// docs/performance.md, "keyword prefilter").
 type prefilter struct {
-	trie    *ahocorasick.Trie
 	words   []string
 	patDets [][]int // pattern index → detector indices
 	always  []int   // detectors without keywords: always run
 	nDet    int
+	table   [1 << 16 / 64]uint64 // bit per hash of a keyword's folded first three bytes
+	bucket  map[uint32][]int     // folded first three bytes → pattern indices
+	short   []int                // keywords shorter than three bytes: checked at every offset
 }
 
 // newPrefilter indexes the keywords of each detector (by position in kw).
 func newPrefilter(kw [][]string) *prefilter {
-	p := &prefilter{nDet: len(kw)}
+	p := &prefilter{nDet: len(kw), bucket: map[uint32][]int{}}
 	index := map[string]int{}
 	for d, words := range kw {
 		if len(words) == 0 {
@@ -31,26 +37,40 @@ func newPrefilter(kw [][]string) *prefilter {
 				index[w] = i
 				p.words = append(p.words, w)
 				p.patDets = append(p.patDets, nil)
+				if len(w) < 3 {
+					p.short = append(p.short, i)
+				} else {
+					k := fold3([]byte(w))
+					p.bucket[k] = append(p.bucket[k], i)
+					h := hash3(k)
+					p.table[h/64] |= 1 << (h % 64)
+				}
 			}
 			if n := len(p.patDets[i]); n == 0 || p.patDets[i][n-1] != d {
 				p.patDets[i] = append(p.patDets[i], d)
 			}
 		}
 	}
-	if len(p.words) > 0 {
-		p.trie = ahocorasick.NewTrieBuilder().AddStrings(p.words).Build()
-	}
 	return p
 }
+
+// fold3 is the first three bytes of b with bit 0x20 set: ASCII letters fold to lower case;
+// a few punctuation bytes fold onto others, which verification sorts out.
+func fold3(b []byte) uint32 {
+	return (uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16) | 0x202020
+}
+
+func hash3(k uint32) uint32 { return (k * 0x9E3779B1) >> 16 }
 
 // minHitGap: keyword hits closer than this to the previous recorded hit of the same
 // detector add nothing (their windows overlap) and are not recorded, which bounds the work
 // on blobs full of keywords.
 const minHitGap = 64
 
-// scan records, for each detector, the ascending start offsets of its keyword hits in lower
-// (hits[d] is reset first), and sets ran[d] for detectors that should run.
-func (p *prefilter) scan(lower []byte, hits [][]int, ran []bool) {
+// scan records, for each detector, the ascending start offsets of its keyword hits in data
+// (ASCII case-insensitively; hits[d] is reset first), and sets ran[d] for detectors that
+// should run.
+func (p *prefilter) scan(data []byte, hits [][]int, ran []bool) {
 	for d := range hits {
 		hits[d] = hits[d][:0]
 		ran[d] = false
@@ -58,11 +78,10 @@ func (p *prefilter) scan(lower []byte, hits [][]int, ran []bool) {
 	for _, d := range p.always {
 		ran[d] = true
 	}
-	if p.trie == nil {
+	if len(p.words) == 0 {
 		return
 	}
-	p.trie.Walk(lower, func(end, n, pattern int64) bool {
-		pos := int(end - n + 1)
+	record := func(pos, pattern int) {
 		for _, d := range p.patDets[pattern] {
 			ran[d] = true
 			h := hits[d]
@@ -71,10 +90,42 @@ func (p *prefilter) scan(lower []byte, hits [][]int, ran []bool) {
 			}
 			hits[d] = append(h, pos)
 		}
-		return true
-	})
+	}
+	verify := func(pos int, k uint32) {
+		for _, i := range p.bucket[k] {
+			w := p.words[i]
+			if pos+len(w) <= len(data) && equalFold(data[pos:pos+len(w)], w) {
+				record(pos, i)
+			}
+		}
+	}
+	n := len(data)
+	i := 0
+	// Four-byte loads while they fit; the top byte is masked off.
+	for ; i+4 <= n; i++ {
+		k := (binary.LittleEndian.Uint32(data[i:]) | 0x20202020) & 0xFFFFFF
+		if h := hash3(k); p.table[h/64]&(1<<(h%64)) != 0 {
+			verify(i, k)
+		}
+		for _, s := range p.short {
+			if w := p.words[s]; equalFold(data[i:i+len(w)], w) {
+				record(i, s)
+			}
+		}
+	}
+	for ; i < n; i++ {
+		if i+3 <= n {
+			if k := fold3(data[i:]); p.table[hash3(k)/64]&(1<<(hash3(k)%64)) != 0 {
+				verify(i, k)
+			}
+		}
+		for _, s := range p.short {
+			if w := p.words[s]; i+len(w) <= n && equalFold(data[i:i+len(w)], w) {
+				record(i, s)
+			}
+		}
+	}
 }
-
 // lowerASCII writes the ASCII lower-case form of src into dst (grown as needed).
 func lowerASCII(dst, src []byte) []byte {
 	if cap(dst) < len(src) {
