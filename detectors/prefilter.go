@@ -126,6 +126,7 @@ func (p *prefilter) scan(data []byte, hits [][]int, ran []bool) {
 		}
 	}
 }
+
 // lowerASCII writes the ASCII lower-case form of src into dst (grown as needed).
 func lowerASCII(dst, src []byte) []byte {
 	if cap(dst) < len(src) {
