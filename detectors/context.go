@@ -197,6 +197,9 @@ var jwtBearerMarkers = []string{
 	"--jwt-key-file", "--jwtkeyfile", "jwt-key-file", "jwtkeyfile", "privatekey_file",
 	"privatekey=", "privatekey:", "private_key_file", "oauth-jwt-connection", "jwt-connection",
 	"privatekeyfile", "jwt.encode", "jwt.sign", "jwts.builder", "signwith(", "rs256",
+	// The Terraform Salesforce provider (client_id + private_key + username) and other
+	// private_key arguments: a key signs the assertion, no secret is sent.
+	"private_key",
 }
 
 // secretNameMarkers are names under which a consumer secret would be written.
@@ -347,4 +350,58 @@ func usableHost(h string) bool {
 		return false
 	}
 	return !strings.Contains(h, "example")
+}
+
+// otherIdPKeyPrefixes are providers whose name, leading a setting's name
+// (GOOGLE_CLIENT_SECRET, okta.client-secret, AzureClientSecret), says whose secret it is.
+var otherIdPKeyPrefixes = []string{
+	"google", "gcp", "github", "gitlab", "okta", "auth0", "azure", "entra", "aad", "msal",
+	"microsoft", "keycloak", "cognito", "aws", "stripe", "slack", "hubspot", "zoho", "facebook",
+	"twitter", "linkedin", "onelogin", "ping", "workday", "servicenow", "zendesk", "shopify",
+	"dropbox", "docusign", "atlassian", "jira", "twilio", "sendgrid", "paypal", "plaid",
+	"spotify", "discord", "apple", "amazon", "netsuite", "dynamics", "sap",
+}
+
+// OtherIdPKeyName reports whether a setting's name (as written: GOOGLE_CLIENT_SECRET,
+// azureClientSecret, /okta/client_secret) starts with another provider's name, as a word:
+// google_…, okta.…, AzureClient…, but not sandbox_… or pingdom….
+func OtherIdPKeyName(key string) bool {
+	k := strings.TrimLeft(key, "-_.$\"'")
+	if i := strings.LastIndexAny(k, "/:"); i >= 0 {
+		k = k[i+1:]
+	}
+	lk := strings.ToLower(k)
+	for _, n := range otherIdPKeyPrefixes {
+		if !strings.HasPrefix(lk, n) {
+			continue
+		}
+		if len(k) == len(n) {
+			return true
+		}
+		c := k[len(n)]
+		rest := lk[len(n):]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') || c >= 'A' && c <= 'Z' && k[0] >= 'a' ||
+			strings.HasPrefix(rest, "client") || strings.HasPrefix(rest, "app") || strings.HasPrefix(rest, "oauth") {
+			return true
+		}
+	}
+	return false
+}
+
+// keyNameBefore returns the setting name that ends at or contains offset at: the run of
+// name characters (letters, digits, _ . -) around it, e.g. GOOGLE_CLIENT_SECRET for a match
+// that starts at CLIENT_SECRET.
+func keyNameBefore(data []byte, at int) string {
+	isName := func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+	}
+	s := at
+	for s > 0 && at-s < 120 && isName(data[s-1]) {
+		s--
+	}
+	e := at
+	for e < len(data) && e-at < 120 && isName(data[e]) {
+		e++
+	}
+	return string(data[s:e])
 }

@@ -375,14 +375,18 @@ var checks = map[string]checkFunc{
 	// word-start: the secret must not continue a word (a leading \b, kept out of the regex
 	// so that a literal prefix lets Go's regexp skip ahead quickly).
 	"word-start": func(m *Match, b *blobCtx, loc []int) bool {
-		return m.Start == 0 || !ckWordByte(b.view[m.Start-1])
+		return m.Start == 0 || !ckWordByte(b.view[m.Start-1]) || pctEncodedSep(b.view, m.Start)
 	},
 	// not-jwt-bearer: a consumer key in JWT bearer flow code (and no consumer secret named in
 	// the blob) is a client id, not a leak.
 	"not-jwt-bearer": func(m *Match, b *blobCtx, loc []int) bool { return !b.jwtBearer() },
 	// not-other-idp: a client secret written next to Entra ID, Auth0, Okta, Google… (closer
 	// than any Salesforce marker) belongs to that provider.
-	"not-other-idp": func(m *Match, b *blobCtx, loc []int) bool { return !b.otherIdP(m.Start) },
+	// The secret's own setting name counts too: GOOGLE_CLIENT_SECRET is Google's wherever
+	// Salesforce is named.
+	"not-other-idp": func(m *Match, b *blobCtx, loc []int) bool {
+		return !b.otherIdP(m.Start) && !OtherIdPKeyName(keyNameBefore(b.view, loc[0]))
+	},
 	// pair-consumer-key: record the 3MVG key written closest to a secret, for exposures.
 	"pair-consumer-key": func(m *Match, b *blobCtx, loc []int) bool {
 		m.ConsumerKey = b.consumerKey(m.Start)
@@ -475,6 +479,19 @@ func consumerKeysIn(view []byte) []hostAt {
 		i = k
 	}
 	return out
+}
+
+// pctEncodedSep reports whether the bytes before off are a percent-encoded separator (=, ",
+// space, comma, colon, &): client_id%3D3MVG… in a logged form body.
+func pctEncodedSep(view []byte, off int) bool {
+	if off < 3 || view[off-3] != '%' {
+		return false
+	}
+	switch strings.ToLower(string(view[off-2 : off])) {
+	case "3d", "22", "20", "2c", "3a", "26":
+		return true
+	}
+	return false
 }
 
 func ckWordByte(c byte) bool {
