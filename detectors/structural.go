@@ -94,7 +94,9 @@ func (d secretSlotDetector) Detect(path string, data []byte) []Match {
 		})
 	}
 	for _, s := range b.slotsIn(slotSecret, 0, len(data)) {
-		consider(s.val, "under a secret name")
+		if !OtherIdPKeyName(string(data[s.keyStart:s.keyEnd])) {
+			consider(s.val, "under a secret name")
+		}
 	}
 	for _, v := range b.tfSecretDefaults() {
 		consider(v, "Terraform variable default")
@@ -215,7 +217,7 @@ func (b *stBlob) cliFlagSecrets() []stValue {
 	b.slotsIn(slotSecret, 0, 0) // scan the keys
 	var out []stValue
 	for _, s := range b.slots {
-		if s.kind != slotSecret {
+		if s.kind != slotSecret || OtherIdPKeyName(string(b.data[s.keyStart:s.keyEnd])) {
 			continue
 		}
 		le := min(stLineEnd(b.lower, s.keyEnd), s.keyEnd+200)

@@ -216,6 +216,11 @@ func (b *stBlob) ccFromMarker(out []Match, p int) []Match {
 	if !pk.found && !hasID && (!b.sfIn(p-ccCallWindow, p+ccCallWindow) || stIsProse(b.path)) {
 		return out
 	}
+	// A documentation example reads its secret from somewhere (os.environ, $SF_SECRET): it
+	// explains the flow without values. Only a literal secret makes it a finding.
+	if stIsProse(b.path) && pk.val.class != valLiteral {
+		return out
+	}
 	if m, ok := b.ccMatch(p, "grant_type=client_credentials", pk, b.hostNear(p)); ok {
 		out = append(out, m)
 	}
