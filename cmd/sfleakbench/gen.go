@@ -22,6 +22,7 @@ func runGen(args []string, stdout io.Writer) error {
 	fpc := fs.Int("files-per-commit", 0, "override: mean files edited per commit")
 	plants := fs.Int("plants", -1, "override: credential sets to plant")
 	churn := fs.Float64("churn", -1, "override: chance a touched file is largely rewritten (0–1)")
+	kwLines := fs.Float64("keyword-lines", -1, "override: share of lines carrying detector keywords without a credential (0–1)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -49,6 +50,9 @@ func runGen(args []string, stdout io.Writer) error {
 	}
 	if *churn >= 0 {
 		cfg.Churn = *churn
+	}
+	if *kwLines >= 0 {
+		cfg.KeywordLines = *kwLines
 	}
 	start := time.Now()
 	m, err := synth.Generate(pos[0], cfg)

@@ -25,7 +25,8 @@ func main() {
 
 const usage = `usage:
   sfleakbench gen [--preset small|medium|large] [--seed N] [--commits N] [--files N]
-                  [--bytes-per-file N] [--files-per-commit N] [--plants N] [--churn F] DIR
+                  [--bytes-per-file N] [--files-per-commit N] [--plants N] [--churn F]
+                  [--keyword-lines F] DIR
   sfleakbench run [--sfleak PATH] [--gitleaks PATH|none] [--runs N] [--manifest FILE]
                   [--json] [--no-jobs1] REPO
 `

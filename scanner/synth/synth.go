@@ -38,6 +38,10 @@ type Config struct {
 	// is what diff-based scanners (gitleaks: git log -p) pay for, while blob-based scanners pay
 	// for every blob version whatever the diff. 0 gives small, hand-edit-like diffs only.
 	Churn float64 `json:"churn"`
+	// KeywordLines is the share of generated lines that carry detector keywords (token,
+	// secret, session, bearer…) without a credential, as integration code does. It sets how
+	// often the engine gets past its prefilter; 0 gives keyword-free filler.
+	KeywordLines float64 `json:"keyword_lines"`
 }
 
 // Presets are the named sizes sfleakbench and the benchmarks use.
@@ -45,9 +49,9 @@ type Config struct {
 //   - medium: ~800 commits, ~120 MB of blob versions: the headline comparison with gitleaks.
 //   - large: ~100,000 blob versions: the memory-bound target (peak RSS independent of history).
 var Presets = map[string]Config{
-	"small":  {Commits: 200, Files: 150, BytesPerFile: 4000, FilesPerCommit: 4, Seed: 1, Plants: 16, Churn: 0.25},
-	"medium": {Commits: 800, Files: 600, BytesPerFile: 12000, FilesPerCommit: 12, Seed: 1, Plants: 40, Churn: 0.25},
-	"large":  {Commits: 5200, Files: 2000, BytesPerFile: 3000, FilesPerCommit: 20, Seed: 1, Plants: 64, Churn: 0.25},
+	"small":  {Commits: 200, Files: 150, BytesPerFile: 4000, FilesPerCommit: 4, Seed: 1, Plants: 16, Churn: 0.25, KeywordLines: 0.05},
+	"medium": {Commits: 800, Files: 600, BytesPerFile: 12000, FilesPerCommit: 12, Seed: 1, Plants: 40, Churn: 0.25, KeywordLines: 0.05},
+	"large":  {Commits: 5200, Files: 2000, BytesPerFile: 3000, FilesPerCommit: 20, Seed: 1, Plants: 64, Churn: 0.25, KeywordLines: 0.05},
 }
 
 // Manifest describes what Generate built and, above all, where the credentials are.
@@ -364,7 +368,7 @@ func (g *gen) run() error {
 	var first []change
 	for i := 0; i < cfg.Files; i++ {
 		l := langs[g.r.IntN(len(langs))]
-		first = append(first, change{g.newPath(g.main, l), g.newFile(l, newContent(g.r, l, g.size()), nil)})
+		first = append(first, change{g.newPath(g.main, l), g.newFile(l, newContent(g.r, l, g.size(), g.line), nil)})
 	}
 	if err := g.commit(g.main, "Initial import", first, 0); err != nil {
 		return err
@@ -463,6 +467,14 @@ func (g *gen) newPath(b *branch, l *lang) string {
 	}
 }
 
+// line makes one body line in language l: now and then one that carries keywords.
+func (g *gen) line(l *lang) string {
+	if ks := keywordLines[l]; len(ks) > 0 && g.r.Float64() < g.cfg.KeywordLines {
+		return ks[g.r.IntN(len(ks))]
+	}
+	return l.line(g.r, g.r.IntN(6))
+}
+
 // newFile writes a blob for lines and returns the file version that refers to it.
 func (g *gen) newFile(l *lang, lines []string, owner []int) *file {
 	f := &file{lines: lines, lang: l, owner: owner}
@@ -504,7 +516,7 @@ func (g *gen) edit(f *file) *file {
 		from := g.r.IntN(len(lines) - span + 1)
 		for i := from; i < from+span; i++ {
 			if !prot(i) {
-				lines[i] = f.lang.line(g.r, g.r.IntN(6))
+				lines[i] = g.line(f.lang)
 			}
 		}
 		return g.newFile(f.lang, lines, owner)
@@ -516,7 +528,7 @@ func (g *gen) edit(f *file) *file {
 		case op == 0 || len(lines) < 10: // insert a few lines
 			add := make([]string, 1+g.r.IntN(6))
 			for j := range add {
-				add[j] = f.lang.line(g.r, g.r.IntN(6))
+				add[j] = g.line(f.lang)
 			}
 			lines = append(lines[:at], append(add, lines[at:]...)...)
 			if owner != nil {
@@ -524,7 +536,7 @@ func (g *gen) edit(f *file) *file {
 			}
 		case op == 1: // replace one line
 			if at < len(lines) && !prot(at) {
-				lines[at] = f.lang.line(g.r, g.r.IntN(6))
+				lines[at] = g.line(f.lang)
 			}
 		default: // delete a few lines
 			for k := 1 + g.r.IntN(4); k > 0 && at < len(lines) && !prot(at); k-- {
@@ -564,7 +576,7 @@ func (g *gen) ordinary(b *branch) error {
 	switch x := g.r.IntN(100); {
 	case x < 12:
 		l := langs[g.r.IntN(len(langs))]
-		ch = append(ch, change{g.newPath(b, l), g.newFile(l, newContent(g.r, l, g.size()), nil)})
+		ch = append(ch, change{g.newPath(b, l), g.newFile(l, newContent(g.r, l, g.size(), g.line), nil)})
 	case x < 15 && len(b.paths) > 20: // delete
 		p := b.paths[g.r.IntN(len(b.paths))]
 		if f := b.files[p]; !touched[p] && f.planted == 0 {

@@ -9,7 +9,7 @@ import (
 )
 
 // tiny is small enough that Generate runs in well under a second.
-var tiny = Config{Commits: 60, Files: 25, BytesPerFile: 1500, FilesPerCommit: 3, Seed: 7, Plants: 12, Churn: 0.25}
+var tiny = Config{Commits: 60, Files: 25, BytesPerFile: 1500, FilesPerCommit: 3, Seed: 7, Plants: 12, Churn: 0.25, KeywordLines: 0.05}
 
 func gitOut(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()

@@ -312,15 +312,62 @@ var mdLang = &lang{
 	},
 }
 
-// newContent builds a whole file of about size bytes in language l.
-func newContent(r *rand.Rand, l *lang, size int) []string {
+// keywordLines are ordinary lines of integration code that carry the prefilter's keywords
+// (token, secret, session, bearer, password…) without any credential: environment look-ups,
+// header templates, config keys. Real repositories around Salesforce integrations are full of
+// them, and each one sends the engine past its prefilter into regexes and structural
+// detectors, so their density sets much of the engine's cost. None is a finding.
+var keywordLines = map[*lang][]string{
+	pyLang: {
+		`    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}`,
+		`    session = requests.Session()`,
+		`    secret = os.environ["API_SECRET"]`,
+		`    resp = session.post(token_url, data=payload, timeout=30)`,
+		`    log.debug("token refreshed for %s", user_id)`,
+		`    password = getpass.getpass("Password: ")`,
+	},
+	jsLang: {
+		`  const secret = process.env.API_SECRET; // never hard-code secrets`,
+		`  const token = await client.auth.token({ scope: 'api' });`,
+		"  headers.Authorization = `Bearer ${session.accessToken}`;",
+		`  if (!session || session.expired) { await refreshSession(session); }`,
+	},
+	javaLang: {
+		`        String token = tokenProvider.getToken(session);`,
+		`    private final String tokenEndpoint = config.getProperty("oauth.token.endpoint");`,
+		`        request.setHeader("Authorization", "Bearer " + token);`,
+		`        char[] password = System.getenv("KEYSTORE_PASSWORD").toCharArray();`,
+	},
+	apexLang: {
+		`        String sessionId = UserInfo.getSessionId();`,
+		`        req.setHeader('Authorization', 'Bearer ' + accessToken);`,
+		`        String secret = Sync_Settings__c.getOrgDefaults().Api_Secret__c;`,
+	},
+	yamlLang: {
+		"  password: ${DB_PASSWORD}",
+		"  token_url: https://auth.acme.example/oauth/token",
+		"  secret_ref: vault:kv/app/api",
+		"  session_timeout: 3600",
+	},
+	xmlLang: {
+		"        <description>Session token for the sync job, refreshed hourly</description>",
+		"        <fullName>Api_Secret_Ref__c</fullName>",
+	},
+	mdLang: {
+		"Rotate the API token and the session secret before each release; see the runbook.",
+		"- Set `SF_PASSWORD` and `SF_TOKEN` in the CI secret store, never in the repository.",
+	},
+}
+
+// newContent builds a whole file of about size bytes in language l; line makes body lines.
+func newContent(r *rand.Rand, l *lang, size int, line func(*lang) string) []string {
 	lines := l.head(r)
 	n := 0
 	for _, s := range lines {
 		n += len(s) + 1
 	}
 	for n < size {
-		s := l.line(r, r.IntN(6))
+		s := line(l)
 		lines = append(lines, s)
 		n += len(s) + 1
 	}
