@@ -200,6 +200,8 @@ var jwtBearerMarkers = []string{
 	// The Terraform Salesforce provider (client_id + private_key + username) and other
 	// private_key arguments: a key signs the assertion, no secret is sent.
 	"private_key",
+	// .NET, Java and jose signers of the assertion.
+	"rsasha256", "sha256withrsa", "jwtsecuritytoken", "jsonwebtokenhandler", "signjwt",
 }
 
 // secretNameMarkers are names under which a consumer secret would be written.
@@ -212,7 +214,34 @@ var secretNameMarkers = []string{
 // jwt-bearer, sf org login jwt, simple_salesforce privatekey, jsforce JWT) and names no
 // consumer secret. A consumer key there is a client id, not a leak.
 func IsJWTBearerContext(data []byte) bool {
-	return ContainsAnyFold(data, jwtBearerMarkers) && !ContainsAnyFold(data, secretNameMarkers)
+	return ContainsAnyFold(data, jwtBearerMarkers) && !namesSecretValue(bytes.ToLower(data))
+}
+
+// namesSecretValue reports whether lower (lower-cased text) writes something under a
+// consumer secret's name: client_secret=…, "clientSecret": …, setClientSecret(…),
+// <consumerSecret>…, a Postman "clientSecret", "value" pair. A name in prose or a comment
+// ("no client_secret is needed with the JWT flow") does not count.
+func namesSecretValue(lower []byte) bool {
+	for _, m := range secretNameMarkers {
+		for from := 0; from < len(lower); {
+			i := bytes.Index(lower[from:], []byte(m))
+			if i < 0 {
+				break
+			}
+			from = from + i + len(m)
+			j := from
+			for j < len(lower) && j-from < 24 && (lower[j] >= 'a' && lower[j] <= 'z' || lower[j] >= '0' && lower[j] <= '9' || lower[j] == '_' || lower[j] == '.' || lower[j] == '-') {
+				j++ // the rest of a longer name: client_secret_prod
+			}
+			for j < len(lower) && j-from < 40 && (lower[j] == ' ' || lower[j] == '\t' || lower[j] == '"' || lower[j] == '\'' || lower[j] == '`' || lower[j] == ']' || lower[j] == '?' || lower[j] == '\\') {
+				j++
+			}
+			if j < len(lower) && strings.IndexByte("=:(>,", lower[j]) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sfHostSuffixes end Salesforce hosts: My Domain (incl. enhanced sandboxes and partitions),

@@ -83,6 +83,12 @@ func TestIsJWTBearerContext(t *testing.T) {
 		{"simple_salesforce privatekey_file", "Salesforce(consumer_key=k, privatekey_file='k.pem')", true},
 		{"jwt code that also names a client secret", "jwt.sign(c)\nclient_secret = 'x'", false},
 		{"client credentials code", "grant_type=client_credentials&client_id=" + key, false},
+		{"a comment naming the client secret does not undo the JWT flow", "# JWT bearer: no client_secret is needed\njwt.encode(c, k, algorithm='RS256')", true},
+		{"prose naming the consumer secret does not either", "// the consumer secret is not used here\njwt.sign(c)", true},
+		{"a secret passed as a keyword argument does", "jwt.encode(c)\nSalesforce(consumer_secret=s)", false},
+		{"a Postman clientSecret pair does", `jwt-bearer {"key": "clientSecret", "value": "x"}`, false},
+		{"a .NET signer is the JWT flow", "new SigningCredentials(key, SecurityAlgorithms.RsaSha256)", true},
+		{"a Java SHA256withRSA signer is the JWT flow", "Signature.getInstance(\"SHA256withRSA\")", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -105,7 +105,7 @@ func (b *blobCtx) contextOutside(words []string, s, e int) bool {
 func (b *blobCtx) jwtBearer() bool {
 	if b.jwt == 0 {
 		b.jwt = -1
-		if b.containsAny(jwtBearerMarkers) && !b.containsAny(secretNameMarkers) {
+		if b.containsAny(jwtBearerMarkers) && !namesSecretValue(b.lower) {
 			b.jwt = 1
 		}
 	}

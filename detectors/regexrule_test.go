@@ -60,6 +60,10 @@ func ruleCases() []ruleCase {
 		{"a key glued to a word is still not reported (only %XX separators count)", RuleConsumerKey, "notes.txt", "ab%3X" + key + "\nx3D" + key + "\n", ""},
 		{"a key in the Terraform Salesforce provider (JWT: client_id + private_key) is not reported", RuleConsumerKey, "infra/provider.tf",
 			"provider \"salesforce\" {\n  client_id   = \"" + key + "\"\n  private_key = file(\"server.key\")\n  login_url   = \"https://login.salesforce.com\"\n  username    = \"tf@acme.example\"\n}\n", ""},
+		{"a key in JWT bearer code whose comment mentions the client secret is not reported", RuleConsumerKey, "jwt_login.py",
+			"# Salesforce JWT bearer flow: no client_secret is needed.\nCONSUMER_KEY = '" + key + "'\nassertion = jwt.encode({'iss': CONSUMER_KEY}, pk, algorithm='RS256')\n", ""},
+		{"a key in .NET JWT code is not reported", RuleConsumerKey, "Auth.cs",
+			"// salesforce\nvar t = handler.CreateToken(new SecurityTokenDescriptor { Issuer = \"" + key + "\", SigningCredentials = new SigningCredentials(rsa, SecurityAlgorithms.RsaSha256) });\n", ""},
 		{"a key next to a private_key and a client_secret is reported (not the JWT flow alone)", RuleConsumerKey, "sf.py",
 			"client_id = '" + key + "'\nclient_secret = os.environ['SF_SECRET']\nprivate_key = load()\n", key},
 
