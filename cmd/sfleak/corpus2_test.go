@@ -1719,6 +1719,45 @@ var (
 )
 `, want: []c2Want{{rKey, "@@K42@@", ""}, {rSecret, "@@S42@@", ""}}},
 		// ---- more hard negatives ----
+		{neg: true, path: "integrations/jwt/bearer_docstring.py", content: `"""Salesforce JWT bearer flow.
+
+Unlike the client credentials flow, no client_secret is needed: the connected app holds our
+certificate and we sign the assertion with the matching private key.
+"""
+import time
+
+import jwt
+import requests
+
+CONSUMER_KEY = "@@NK3@@"
+
+
+def token(pem, user):
+    claims = {"iss": CONSUMER_KEY, "sub": user, "aud": "https://login.salesforce.com", "exp": int(time.time()) + 180}
+    return requests.post("https://login.salesforce.com/services/oauth2/token", data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "assertion": jwt.encode(claims, pem, algorithm="RS256"),
+    }).json()
+`},
+		{neg: true, path: "src/Globex.Sync/JwtTokenFactory.cs", content: `using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Globex.Sync;
+
+// Signs the Salesforce JWT bearer assertion; the consumer secret is never used.
+public static class JwtTokenFactory
+{
+    public static string Create(RsaSecurityKey key, string user) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "@@NK4@@",
+            Audience = "https://login.salesforce.com",
+            Claims = new Dictionary<string, object> { ["sub"] = user },
+            Expires = DateTime.UtcNow.AddMinutes(3),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        });
+}
+`},
 		{neg: true, path: "force-app/main/default/classes/JwtLogin.cls", content: `public with sharing class JwtLogin {
     public static String token() {
         Auth.JWT jwt = new Auth.JWT();
