@@ -17,10 +17,11 @@ var _ Detector = tokenCallDetector{}
 // Name implements Detector.
 func (tokenCallDetector) Name() string { return "structural/token-call" }
 
-// Keywords implements Detector: the grant in its spellings, and simple_salesforce's
-// consumer_secret argument (its client-credentials path names no grant).
+// Keywords implements Detector: the grant in its spellings, simple_salesforce's
+// consumer_secret argument (its client-credentials path names no grant) and requests-oauthlib's
+// BackendApplicationClient (neither does it).
 func (tokenCallDetector) Keywords() []string {
-	return []string{"client_credentials", "clientcredentials", "client-credentials", "consumer_secret"}
+	return []string{"client_credentials", "clientcredentials", "client-credentials", "consumer_secret", "backendapplicationclient"}
 }
 
 // Detect implements Detector.
@@ -34,6 +35,7 @@ func (tokenCallDetector) Detect(path string, data []byte) []Match {
 		out = b.ccFromMarker(out, m)
 	}
 	out = b.ccGoClientCredentials(out)
+	out = b.ccImpliedByLibrary(out)
 	out = b.ccMule(out)
 	out = b.ccSimpleSalesforce(out)
 	return stDedupe(out)
@@ -281,6 +283,87 @@ func (b *stBlob) ccGoClientCredentials(out []Match) []Match {
 		}
 	}
 	return out
+}
+
+// stImpliedGrantCalls are OAuth client classes and calls whose grant is client credentials:
+// requests-oauthlib BackendApplicationClient(…), .NET IdentityModel
+// RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest { … }), simple-oauth2
+// new ClientCredentials({…}), httpx_auth / requests_auth OAuth2ClientCredentials(…), Spring
+// Security OAuth ClientCredentialsResourceDetails.
+var stImpliedGrantCalls = []string{
+	"backendapplicationclient", "requestclientcredentialstokenasync", "clientcredentialstokenrequest",
+	"oauth2clientcredentials", "clientcredentials", "clientcredentialsresourcedetails",
+}
+
+// ccImpliedByLibrary reports calls of those classes (a '(' or '{' follows the name) whose
+// token endpoint, within the call's reach, is Salesforce's. One match per line.
+func (b *stBlob) ccImpliedByLibrary(out []Match) []Match {
+	l := b.lower
+	lines := map[int]bool{}
+	for _, name := range stImpliedGrantCalls {
+		for from := 0; from < len(l); {
+			i := bytes.Index(l[from:], []byte(name))
+			if i < 0 {
+				break
+			}
+			i += from
+			from = i + len(name)
+			if i > 0 && stIsIdentByte(l[i-1]) && !(name == "clientcredentials" && bytes.HasSuffix(l[:i], []byte("new "))) {
+				continue
+			}
+			if name == "clientcredentials" && !bytes.HasSuffix(l[:i], []byte("new ")) {
+				continue // simple-oauth2 only as "new ClientCredentials(": the bare word is too common
+			}
+			j := from
+			for j < len(l) && (stIsSpace(l[j]) || l[j] == '\n') && j-from < 8 {
+				j++
+			}
+			if j >= len(l) || l[j] != '(' && l[j] != '{' || stIsIdentByte(l[from]) {
+				continue
+			}
+			ls := stLineStart(b.data, i)
+			if lines[ls] {
+				continue
+			}
+			lo, hi := i-ccCallWindow, i+ccCallWindow
+			if !b.sfIn(lo, hi) || !b.sfContext(i) {
+				continue
+			}
+			pk := b.pickSecret(i, lo, hi)
+			if !pk.found {
+				// simple-oauth2: client: { id: …, secret: … }
+				if v, ok := b.bareSecretIn(j, min(len(b.data), j+800)); ok {
+					pk.val, pk.found = v, true
+				}
+			}
+			if m, ok := b.ccMatch(i, "client credentials implied by an OAuth client class", pk, b.hostNear(i)); ok {
+				lines[ls] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// bareSecretIn finds a key named exactly "secret" (secret: …, "secret": …) in [lo,hi) and
+// returns its value.
+func (b *stBlob) bareSecretIn(lo, hi int) (stValue, bool) {
+	l := b.lower
+	for from := lo; from < hi; {
+		k := bytes.Index(l[from:hi], []byte("secret"))
+		if k < 0 {
+			break
+		}
+		k += from
+		from = k + 6
+		if k > 0 && (stIsIdentByte(l[k-1]) || l[k-1] == '.' || l[k-1] == '-') || from < len(l) && stIsIdentByte(l[from]) {
+			continue
+		}
+		if v, ok := b.valueAfterKey(k, from); ok && v.class != valNone {
+			return v, true
+		}
+	}
+	return stValue{}, false
 }
 
 // stMatchBrace returns the offset of the brace/bracket/paren closing the one at open (within
