@@ -1718,6 +1718,32 @@ var (
 	legacyClientSecret string = "@@S42@@"
 )
 `, want: []c2Want{{rKey, "@@K42@@", ""}, {rSecret, "@@S42@@", ""}}},
+		{path: "integrations/crm/oauthlib_client.py", content: `from oauthlib.oauth2 import BackendApplicationClient
+from requests_oauthlib import OAuth2Session
+
+SF_TOKEN_URL = "https://globex.my.salesforce.com/services/oauth2/token"
+SF_CLIENT_ID = "@@K41@@"
+SF_CLIENT_SECRET = "@@S41@@"
+
+client = BackendApplicationClient(client_id=SF_CLIENT_ID)
+session = OAuth2Session(client=client)
+token = session.fetch_token(token_url=SF_TOKEN_URL, client_id=SF_CLIENT_ID, client_secret=SF_CLIENT_SECRET)
+`, want: []c2Want{{rKey, "@@K41@@", ""}, {rSecret, "@@S41@@", ""}, {rCC, "client = BackendApplicationClient(", "critical"}}},
+		{path: "src/Globex.Sync/IdentityModelToken.cs", content: `using IdentityModel.Client;
+
+namespace Globex.Sync;
+
+public static class IdentityModelToken
+{
+    public static Task<TokenResponse> Get(HttpClient http) =>
+        http.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
+        {
+            Address = "https://globex.my.salesforce.com/services/oauth2/token",
+            ClientId = "@@K40@@",
+            ClientSecret = "@@S40@@",
+        });
+}
+`, want: []c2Want{{rKey, "@@K40@@", ""}, {rSecret, "@@S40@@", ""}, {rCC, "RequestClientCredentialsTokenAsync", "critical"}}},
 		// ---- more hard negatives ----
 		{neg: true, path: "integrations/jwt/bearer_docstring.py", content: `"""Salesforce JWT bearer flow.
 
