@@ -387,6 +387,11 @@ var checks = map[string]checkFunc{
 	"not-other-idp": func(m *Match, b *blobCtx, loc []int) bool {
 		return !b.otherIdP(m.Start) && !OtherIdPKeyName(keyNameBefore(b.view, loc[0]))
 	},
+	// secret-name: the words after the secret's name must not say the value is something
+	// else about the secret: client_secret_expires_at, consumer_secret_id, _version, _sha.
+	"secret-name": func(m *Match, b *blobCtx, loc []int) bool {
+		return !secretNameDescribesOther(b.view[loc[0]:m.Start])
+	},
 	// pair-consumer-key: record the 3MVG key written closest to a secret, for exposures.
 	"pair-consumer-key": func(m *Match, b *blobCtx, loc []int) bool {
 		m.ConsumerKey = b.consumerKey(m.Start)
@@ -479,6 +484,48 @@ func consumerKeysIn(view []byte) []hostAt {
 		i = k
 	}
 	return out
+}
+
+// secretMetaWords, following a secret's name (client_secret_expires_at, clientSecretId,
+// consumer_secret.version), make the setting describe the secret instead of holding it.
+var secretMetaWords = map[string]bool{
+	"expires": true, "expiry": true, "expiration": true, "exp": true, "issued": true, "iat": true,
+	"at": true, "ts": true, "time": true, "timestamp": true, "date": true, "created": true,
+	"updated": true, "rotated": true, "modified": true, "version": true, "ver": true, "id": true,
+	"ids": true, "arn": true, "name": true, "path": true, "file": true, "ref": true, "hash": true,
+	"sha": true, "digest": true, "checksum": true, "length": true, "len": true, "size": true,
+	"count": true, "ns": true, "ms": true, "epoch": true, "seq": true, "serial": true, "ttl": true,
+}
+
+// secretNameDescribesOther reports whether the name in text (the regex match up to the value:
+// "client_secret_expires_at\": ") continues, after its last "secret", with a word of
+// secretMetaWords.
+func secretNameDescribesOther(text []byte) bool {
+	i := bytes.LastIndex(bytes.ToLower(text), []byte("secret"))
+	if i < 0 {
+		return false
+	}
+	j := i + len("secret")
+	word := func(w []byte) bool { return secretMetaWords[strings.ToLower(string(w))] }
+	start := j
+	for k := j; k <= len(text); k++ {
+		end := k == len(text) || !(ckWordByte(text[k]) || text[k] == '.' || text[k] == '-')
+		sep := !end && (text[k] == '_' || text[k] == '.' || text[k] == '-')
+		camel := !end && k > start && text[k] >= 'A' && text[k] <= 'Z' && text[k-1] >= 'a' && text[k-1] <= 'z'
+		if end || sep || camel {
+			if k > start && word(text[start:k]) {
+				return true
+			}
+			if end {
+				break
+			}
+			start = k
+			if sep {
+				start = k + 1
+			}
+		}
+	}
+	return false
 }
 
 // pctEncodedSep reports whether the bytes before off are a percent-encoded separator (=, ",
