@@ -1745,6 +1745,14 @@ public static class IdentityModelToken
 }
 `, want: []c2Want{{rKey, "@@K40@@", ""}, {rSecret, "@@S40@@", ""}, {rCC, "RequestClientCredentialsTokenAsync", "critical"}}},
 		// ---- more hard negatives ----
+		{neg: true, path: "config/secret-rotation.yml", content: `# Salesforce ETL app: rotation bookkeeping only (the secret itself lives in Vault)
+salesforce:
+  instance_url: https://globex.my.salesforce.com
+  client_secret_version: @@NNUM12@@
+  client_secret_updated_ns: @@NNUM1@@
+  consumerSecretId: @@NNUM2@@
+  client_secret_sha: @@NHEX3@@
+`},
 		{neg: true, path: "integrations/jwt/bearer_docstring.py", content: `"""Salesforce JWT bearer flow.
 
 Unlike the client credentials flow, no client_secret is needed: the connected app holds our
