@@ -585,8 +585,10 @@ func TestStructuralPathologicalBlobStaysLinear(t *testing.T) {
 	data := []byte("const jsforce=require('jsforce');" + strings.Repeat(unit, (1<<20)/len(unit)))
 	start := time.Now()
 	ms := runStructural("bundle.min.js", data)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("1 MiB single-line blob took %v (%d matches)", d, len(ms))
+	// A hang guard, not a speed assertion (speed is measured in the benchmarks): a quadratic
+	// scan of this blob takes many minutes, a linear one well under a second.
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("1 MiB single-line blob took %v (%d matches): not linear", d, len(ms))
 	}
 }
 
