@@ -89,8 +89,23 @@ func FuzzGitObjects(f *testing.F) {
 					}
 				case plumbing.TreeObject:
 					var tr object.Tree
-					if tr.Decode(o) == nil && len(tr.Entries) > len(data)/21+1 {
+					goGitErr := tr.Decode(o)
+					if goGitErr == nil && len(tr.Entries) > len(data)/21+1 {
 						t.Fatalf("%d tree entries from %d bytes", len(tr.Entries), len(data))
+					}
+					// The walk's own parser agrees with go-git wherever both accept the tree.
+					es, err := parseTree(data)
+					if err != nil || goGitErr != nil {
+						break
+					}
+					if len(es) != len(tr.Entries) {
+						t.Fatalf("parseTree: %d entries, go-git %d", len(es), len(tr.Entries))
+					}
+					for i, e := range es {
+						g := tr.Entries[i]
+						if e.Name != g.Name || e.Hash != g.Hash || e.Mode != g.Mode {
+							t.Fatalf("entry %d: parseTree %q %o %s, go-git %q %o %s", i, e.Name, e.Mode, e.Hash, g.Name, g.Mode, g.Hash)
+						}
 					}
 				case plumbing.TagObject:
 					var tg object.Tag

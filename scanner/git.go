@@ -262,6 +262,10 @@ func (s *session) scanHistory(r *repo, h *history, seen *blobSet) error {
 				h.rootTrees[hash] = t.name
 			case plumbing.BlobObject:
 				h.rootBlobs[hash] = t.name
+			default:
+				// The ref's target is missing or unreadable (peel said why): with no other
+				// tip readable, nothing of the history could be read.
+				readErrs++
 			}
 		}
 		// First the commit graph, breadth first from the tips (newest content first, which

@@ -123,13 +123,15 @@ func ReadRepoConfig(target string) (data []byte, name string, err error) {
 		return nil, "", nil
 	}
 	name = target + ":HEAD:" + RepoConfigName
+	// A damaged mirror whose HEAD commit or tree cannot be read has no config to honour; the
+	// scan itself reports the missing objects and still reads every other branch.
 	c, err := object.GetCommit(r.st, head)
 	if err != nil {
-		return nil, name, fmt.Errorf("%s: %v", name, err)
+		return nil, "", nil
 	}
 	t, err := c.Tree()
 	if err != nil {
-		return nil, name, fmt.Errorf("%s: %v", name, err)
+		return nil, "", nil
 	}
 	f, err := t.File(RepoConfigName)
 	if err != nil {

@@ -120,6 +120,18 @@ func TestHostileMissingObjects(t *testing.T) {
 		checkErrors(t, res, r.Path)
 	})
 
+	t.Run("every commit missing: nothing could be read, so Scan fails naming the repository", func(t *testing.T) {
+		r := gittest.New(t)
+		c1 := r.Commit("one", map[string]string{"a.txt": line("a")})
+		if err := os.Remove(r.ObjectPath(c1)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := scanWithin(t, time.Minute, r.Path, Options{Worktree: new(bool)})
+		if err == nil || !strings.Contains(err.Error(), r.Path) || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("err = %v, want one line naming %s", err, r.Path)
+		}
+	})
+
 	t.Run("a loose object with garbage content: reported, not missing, the rest scanned", func(t *testing.T) {
 		r := gittest.New(t)
 		r.Commit("one", map[string]string{"a.txt": line("kept"), "b.txt": line("garbled")})
@@ -488,4 +500,54 @@ func TestHostileFileNames(t *testing.T) {
 		}
 		check(t, res)
 	})
+}
+
+// rawTree stores a tree object with the given raw entries (mode strings as written), which
+// go-git's encoder would canonicalise.
+func rawTree(t *testing.T, r *gittest.Repo, entries ...string) plumbing.Hash {
+	t.Helper()
+	obj := r.Git.Storer.NewEncodedObject()
+	obj.SetType(plumbing.TreeObject)
+	w, _ := obj.Writer()
+	for _, e := range entries {
+		w.Write([]byte(e))
+	}
+	w.Close()
+	h, err := r.Git.Storer.SetEncodedObject(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func entry(mode, name string, h plumbing.Hash) string {
+	return mode + " " + name + "\x00" + string(h[:])
+}
+
+// Trees written by old or odd tools (or crafted) carry non-canonical modes that git still
+// checks out as files and directories: none of them may hide a file from the scan.
+func TestHostileTreeModesHideNothing(t *testing.T) {
+	r := gittest.New(t)
+	b := func(name string) plumbing.Hash { return r.WriteBlob(line(name)) }
+	sub := rawTree(t, r, entry("100644", "inner.txt", b("indir")))
+	root := rawTree(t, r,
+		entry("100600", "a-private.txt", b("m100600")),
+		entry("100664", "b-group.txt", b("m100664")),
+		entry("100775", "c-exec.sh", b("m100775")),
+		entry("40755", "d-dir", sub),
+	)
+	r.SetRef("refs/heads/main", r.WriteCommit("odd modes", root))
+	res, err := scanWithin(t, time.Minute, r.Path, Options{Worktree: new(bool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := bySecret(t, res, "m100600", "m100664", "m100775", "indir")
+	for _, n := range []string{"m100600", "m100664", "m100775", "indir"} {
+		if len(g[n]) != 1 {
+			t.Errorf("%s: %v, want one finding (git checks this entry out as a file)", n, g[n])
+		}
+	}
+	if got := g["indir"]; len(got) == 1 && got[0].Path != "d-dir/inner.txt" {
+		t.Errorf("path %q", got[0].Path)
+	}
 }

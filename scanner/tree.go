@@ -88,10 +88,30 @@ func parseTree(raw []byte) ([]treeEntry, error) {
 		if j >= len(raw) || z < j {
 			return nil, fmt.Errorf("bad entry at byte %d", i)
 		}
-		e := treeEntry{Name: s[j+1 : z], Mode: filemode.FileMode(mode)}
+		e := treeEntry{Name: s[j+1 : z], Mode: canonMode(mode)}
 		copy(e.Hash[:], raw[z+1:z+21])
 		es = append(es, e)
 		i = z + 21
 	}
 	return es, nil
+}
+
+// canonMode reads a tree entry's mode the way git does (canon_mode): any regular-file mode
+// is a file (100644, or 100755 when an execute bit is set), any directory mode a directory,
+// and anything unknown a submodule. Trees written by old or odd tools carry modes such as
+// 100664, 100600 or 40755; git checks them out as files and directories, so the walk must
+// read them too, or a crafted tree could hide a file from the scan.
+func canonMode(m uint32) filemode.FileMode {
+	switch m & 0o170000 {
+	case 0o040000:
+		return filemode.Dir
+	case 0o100000:
+		if m&0o111 != 0 {
+			return filemode.Executable
+		}
+		return filemode.Regular
+	case 0o120000:
+		return filemode.Symlink
+	}
+	return filemode.Submodule
 }
