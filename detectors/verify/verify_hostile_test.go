@@ -21,7 +21,7 @@ func stall(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
 	select {
 	case <-r.Context().Done():
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 	}
 }
 
@@ -105,7 +105,9 @@ func TestVerifyNetworkFaultsAreUnknown(t *testing.T) {
 					t.Errorf("got %v %q, want unknown", got.Status, got.Reason)
 				}
 				checkReason(t, got.Reason, o)
-				if d := time.Since(start); d > 4*time.Second {
+				// Generous (a loaded CI machine): the point is that nothing waits for a
+				// server that never finishes.
+				if d := time.Since(start); d > 20*time.Second {
 					t.Errorf("took %v", d)
 				}
 			})
@@ -157,7 +159,7 @@ func TestVerifyHangingServersTimeOut(t *testing.T) {
 			if got.Status != Unknown || !strings.Contains(got.Reason, "timeout") {
 				t.Errorf("got %v %q, want unknown timeout", got.Status, got.Reason)
 			}
-			if d := time.Since(start); d > 2*time.Second {
+			if d := time.Since(start); d > 20*time.Second {
 				t.Errorf("took %v with a 200ms timeout", d)
 			}
 		})
@@ -226,8 +228,8 @@ func TestVerifyMintedTokenRevokeFaults(t *testing.T) {
 			if revokes == 0 {
 				t.Error("no revocation was attempted")
 			}
-			if d := time.Since(start); d > 3*time.Second {
-				t.Errorf("took %v", d)
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v with 300ms budgets", d)
 			}
 		})
 	}
