@@ -68,6 +68,8 @@ func ruleCases() []ruleCase {
 			"client_id = '" + key + "'\nclient_secret = os.environ['SF_SECRET']\nprivate_key = load()\n", key},
 
 		// sf-consumer-secret: positives across ecosystems.
+		{"a legacy 19-digit secret with repeated digits (low entropy, still random) is reported", RuleConsumerSecret, "legacy.properties",
+			"salesforce.consumer.key=" + key + "\nsalesforce.consumer.secret=" + fakecred.LegacyConsumerSecret("hyg") + "\n", fakecred.LegacyConsumerSecret("hyg")},
 		{"a requests token call's client_secret is reported", RuleConsumerSecret, "etl.py",
 			"resp = requests.post(f\"" + host + "/services/oauth2/token\", data={\n    \"grant_type\": \"client_credentials\",\n    \"client_id\": \"" + key + "\",\n    \"client_secret\": \"" + sec + "\",\n})\n", sec},
 		{"simple_salesforce consumer_secret is reported", RuleConsumerSecret, "sync.py",
