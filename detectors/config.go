@@ -399,7 +399,7 @@ func compileAllowlist(l ConfigLayer, ra *rawAllowlist) (*allowlist, error) {
 	for _, g := range ra.Paths {
 		re, err := globToRegexp(g)
 		if err != nil {
-			return nil, fmt.Errorf("bad path glob %q: %s", g, oneLineErr(err))
+			return nil, fmt.Errorf("bad path glob %q: %s", capLine(g, 80), oneLineErr(err))
 		}
 		a.paths = append(a.paths, re)
 	}

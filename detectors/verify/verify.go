@@ -373,7 +373,15 @@ func transportReason(ctx context.Context, err error) string {
 	return "request failed: " + oneLine(err.Error())
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds whitespace and caps the length: Salesforce's error_description ends up in a
+// report's reason, and a hostile server could send 64 KiB of it.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
+}
 
 // decode parses a JSON OAuth answer. Anything else (HTML, a WAF page, text) is Unknown with
 // a reason naming what came back, so a proxy's 200 or 403 never reads as a verdict.
