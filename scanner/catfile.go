@@ -33,6 +33,21 @@ type catFile struct {
 var gitRedirects = []string{"GIT_DIR=", "GIT_WORK_TREE=", "GIT_COMMON_DIR=", "GIT_OBJECT_DIRECTORY=",
 	"GIT_INDEX_FILE=", "GIT_NAMESPACE="}
 
+// gitEnvWithoutRedirects is the environment minus gitRedirects.
+func gitEnvWithoutRedirects() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		redirect := false
+		for _, p := range gitRedirects {
+			redirect = redirect || strings.HasPrefix(kv, p)
+		}
+		if !redirect {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // startCatFile starts `git cat-file --batch` on the git directory gitDir.
 func startCatFile(gitDir string) (*catFile, error) {
 	bin, err := exec.LookPath("git")
@@ -40,15 +55,7 @@ func startCatFile(gitDir string) (*catFile, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--git-dir="+gitDir, "cat-file", "--batch")
-	for _, kv := range os.Environ() {
-		redirect := false
-		for _, p := range gitRedirects {
-			redirect = redirect || strings.HasPrefix(kv, p)
-		}
-		if !redirect {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = gitEnvWithoutRedirects()
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

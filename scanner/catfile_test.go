@@ -3,7 +3,10 @@ package scanner
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -48,5 +51,31 @@ func TestCatFileFailureFallsBackToGoGit(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestIntroducedByAppliesTheTreeDiffPredicate(t *testing.T) {
+	const a, b = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	ha, _ := parseHash(a)
+	targets := map[plumbing.Hash]bool{ha: true}
+	zero := strings.Repeat("0", 40)
+	for _, c := range []struct {
+		name, meta string
+		want       bool
+	}{
+		{"added file", ":000000 100644 " + zero + " " + a + " A", true},
+		{"modified file", ":100644 100644 " + b + " " + a + " M", true},
+		{"mode change only", ":100644 100755 " + a + " " + a + " M", false},
+		{"not a target", ":100644 100644 " + a + " " + b + " M", false},
+		{"symlink", ":000000 120000 " + zero + " " + a + " A", false},
+		{"was a symlink", ":120000 100644 " + a + " " + a + " T", true},
+		{"merge, new to both parents", "::100644 100644 100644 " + b + " " + b + " " + a + " MM", true},
+		{"merge, second parent had it", "::100644 100644 100644 " + b + " " + a + " " + a + " MM", false},
+		{"malformed", ":100644 " + a + " M", false},
+	} {
+		_, got := introducedBy(c.meta, "p.txt", targets)
+		if got != c.want {
+			t.Errorf("%s: introduced = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -40,36 +40,18 @@ func (s *session) provenance(r *repo, h *history) error {
 			best[in] = c
 		}
 	}
-	// Batches of consecutive commits (the walk is breadth first, so mostly parent after
-	// child) let each worker's tree cache serve a commit's tree again as its child's parent.
-	const batch = 64
-	ch := make(chan []*commitInfo, 2*s.jobs)
-	var wg sync.WaitGroup
-	for i := 0; i < s.jobs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st := r.newStorage(s.maxSize)
-			defer st.Close()
-			trees := &treeReader{st: st, cache: map[plumbing.Hash][]treeEntry{}, cacheMax: 8192}
-			d := &differ{s: s, trees: trees, repo: r.path, targets: targets}
-			for cs := range ch {
-				for _, c := range cs {
-					if s.ctx.Err() != nil {
-						break
-					}
-					for _, in := range d.introduced(c, h) {
-						consider(in, c)
-					}
-				}
+	// git computes the same introductions from its own tree diffs far faster (one streamed
+	// `git log --raw`); diffing trees read through go-git is the fallback (no git binary, an
+	// object git cannot read).
+	if byCommit, err := gitIntroductions(s.ctx, r.dotgit.Root(), h.commits, targets); err == nil {
+		for _, c := range h.commits {
+			for _, in := range byCommit[c.hash] {
+				consider(in, c)
 			}
-		}()
+		}
+	} else if err := s.treeDiffIntroductions(r, h, targets, consider); err != nil {
+		return err
 	}
-	for i := 0; i < len(h.commits); i += batch {
-		ch <- h.commits[i:min(i+batch, len(h.commits))]
-	}
-	close(ch)
-	wg.Wait()
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
@@ -120,6 +102,42 @@ func (s *session) provenance(r *repo, h *history) error {
 		}
 	}
 	return nil
+}
+
+// treeDiffIntroductions finds introductions by diffing trees read through go-git, in
+// parallel over batches of commits.
+func (s *session) treeDiffIntroductions(r *repo, h *history, targets map[plumbing.Hash]bool, consider func(introduction, *commitInfo)) error {
+	// Batches of consecutive commits (the walk is breadth first, so mostly parent after
+	// child) let each worker's tree cache serve a commit's tree again as its child's parent.
+	const batch = 64
+	ch := make(chan []*commitInfo, 2*s.jobs)
+	var wg sync.WaitGroup
+	for i := 0; i < s.jobs; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := r.newStorage(s.maxSize)
+			defer st.Close()
+			trees := &treeReader{st: st, cache: map[plumbing.Hash][]treeEntry{}, cacheMax: 8192}
+			d := &differ{s: s, trees: trees, repo: r.path, targets: targets}
+			for cs := range ch {
+				for _, c := range cs {
+					if s.ctx.Err() != nil {
+						break
+					}
+					for _, in := range d.introduced(c, h) {
+						consider(in, c)
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < len(h.commits); i += batch {
+		ch <- h.commits[i:min(i+batch, len(h.commits))]
+	}
+	close(ch)
+	wg.Wait()
+	return s.ctx.Err()
 }
 
 func earlier(a, b *commitInfo) bool {
