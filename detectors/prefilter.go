@@ -141,3 +141,50 @@ func lowerASCII(dst, src []byte) []byte {
 	}
 	return dst
 }
+
+// foldSet answers "does data hold any of these lower-case needles, ASCII case-insensitively"
+// in one pass with the prefilter's 3-byte hash table, where ContainsAnyFold makes one pass
+// per needle (21 for SalesforceMarkers, each stopping at every 's' or 'f').
+type foldSet struct {
+	p     *prefilter
+	short []string // needles under three bytes, searched one by one
+}
+
+func newFoldSet(needles []string) *foldSet {
+	var kw [][]string
+	s := &foldSet{}
+	for _, n := range needles {
+		if len(n) < 3 {
+			s.short = append(s.short, n)
+			continue
+		}
+		kw = append(kw, []string{n})
+	}
+	s.p = newPrefilter(kw)
+	return s
+}
+
+// containsAny reports whether any needle occurs in data.
+func (s *foldSet) containsAny(data []byte) bool {
+	if ContainsAnyFold(data, s.short) {
+		return true
+	}
+	p := s.p
+	n := len(data)
+	for i := 0; i+3 <= n; i++ {
+		var k uint32
+		if i+4 <= n {
+			k = (binary.LittleEndian.Uint32(data[i:]) | 0x20202020) & 0xFFFFFF
+		} else {
+			k = fold3(data[i:])
+		}
+		if h := hash3(k); p.table[h/64]&(1<<(h%64)) != 0 {
+			for _, j := range p.bucket[k] {
+				if w := p.words[j]; i+len(w) <= n && equalFold(data[i:i+len(w)], w) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -98,3 +98,21 @@ func TestPrefilterEdges(t *testing.T) {
 		}
 	}
 }
+
+func TestFoldSetAgreesWithContainsAnyFold(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	sets := [][]string{SalesforceMarkers, {"ab", "force.com"}, {"x"}, nil}
+	pieces := append([]string{"SalesForce", "SFDC", "sf", "s", "f", ".", "_", "-", "x", "a", "b", "\x7f", " ",
+		"/services/", "FORCE.COM", "force:com", "ab"}, SalesforceMarkers...)
+	for round := 0; round < 2000; round++ {
+		var data []byte
+		for n := r.IntN(12); n > 0; n-- {
+			data = append(data, pieces[r.IntN(len(pieces))]...)
+		}
+		for _, needles := range sets {
+			if got, want := newFoldSet(needles).containsAny(data), ContainsAnyFold(data, needles); got != want {
+				t.Fatalf("needles %q data %q: foldSet %v, ContainsAnyFold %v", needles, data, got, want)
+			}
+		}
+	}
+}
