@@ -307,7 +307,29 @@ func (s *session) scanHistory(r *repo, h *history, seen *blobSet) error {
 			w.walk(tree, "")
 		}
 		w.mark = false
+		// A full-history scan takes its blobs from one streamed git log (C tree diffs):
+		// reading every tree through go-git dominated long histories. --since keeps the
+		// walk, whose boundary marking is by blob id whatever the path.
+		var listed []introduction
+		listErr := errors.New("walk")
+		if s.opts.Since == "" {
+			listed, listErr = gitHistoryBlobs(s.ctx, r.dotgit.Root(), h.commits)
+		}
+		if listErr == nil {
+			for _, b := range listed {
+				if s.ctx.Err() != nil {
+					return
+				}
+				if w.seen.has(b.blob) || s.skipPath(b.path) {
+					continue
+				}
+				w.blob(b.blob, b.path)
+			}
+		}
 		for _, c := range h.commits {
+			if listErr == nil {
+				break
+			}
 			if s.ctx.Err() != nil {
 				return
 			}

@@ -21,9 +21,41 @@ import (
 // change does not introduce a blob). An error (no git, an object git cannot read) means:
 // use the tree diff instead.
 func gitIntroductions(ctx context.Context, gitDir string, commits []*commitInfo, targets map[plumbing.Hash]bool) (map[plumbing.Hash][]introduction, error) {
-	bin, err := exec.LookPath("git")
+	res := map[plumbing.Hash][]introduction{}
+	err := gitRawLog(ctx, gitDir, commits, func(commit plumbing.Hash, meta, path string) {
+		if in, ok := introducedBy(meta, path, targets); ok {
+			res[commit] = append(res[commit], in)
+		}
+	})
 	if err != nil {
 		return nil, err
+	}
+	return res, nil
+}
+
+// gitHistoryBlobs lists every blob the commits' trees hold as files, each with the first
+// path it is listed at, in commit order: every blob of a walked tree is introduced at its
+// path by that commit or by an ancestor, and a full-history scan walks all ancestors. One
+// streamed git process replaces reading every tree through go-git, which dominated long
+// histories (docs/performance.md).
+func gitHistoryBlobs(ctx context.Context, gitDir string, commits []*commitInfo) ([]introduction, error) {
+	var out []introduction
+	err := gitRawLog(ctx, gitDir, commits, func(_ plumbing.Hash, meta, path string) {
+		if in, ok := introducedBy(meta, path, nil); ok {
+			out = append(out, in)
+		}
+	})
+	return out, err
+}
+
+// gitRawLog runs `git log --raw -c` over commits and calls visit for each raw entry.
+func gitRawLog(ctx context.Context, gitDir string, commits []*commitInfo, visit func(commit plumbing.Hash, meta, path string)) error {
+	if len(commits) == 0 {
+		return nil // with no revisions on stdin, git log would show HEAD
+	}
+	bin, err := exec.LookPath("git")
+	if err != nil {
+		return err
 	}
 	cmd := exec.CommandContext(ctx, bin, "--git-dir="+gitDir, "log",
 		"--no-walk=unsorted", "--stdin", "--raw", "-c", "--root", "--no-renames", "--no-abbrev",
@@ -39,44 +71,41 @@ func gitIntroductions(ctx context.Context, gitDir string, commits []*commitInfo,
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	res, perr := parseRawLog(bufio.NewReaderSize(out, 1<<16), targets)
+	perr := parseRawLog(bufio.NewReaderSize(out, 1<<16), visit)
 	if perr != nil {
 		_ = cmd.Process.Kill()
 	}
 	werr := cmd.Wait()
 	switch {
 	case perr != nil:
-		return nil, perr
+		return perr
 	case werr != nil:
-		return nil, fmt.Errorf("git log: %v: %s", werr, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("git log: %v: %s", werr, strings.TrimSpace(stderr.String()))
 	}
-	return res, nil
+	return nil
 }
 
 // parseRawLog reads `git log --raw -c -z --format=%H` output: a commit id, then entries of
 // ":<modes> <ids> <status>" (one ':' per parent) each followed by a path.
-func parseRawLog(r *bufio.Reader, targets map[plumbing.Hash]bool) (map[plumbing.Hash][]introduction, error) {
-	res := map[plumbing.Hash][]introduction{}
+func parseRawLog(r *bufio.Reader, visit func(commit plumbing.Hash, meta, path string)) error {
 	var commit plumbing.Hash
 	var meta string
 	for {
 		tok, err := r.ReadString(0)
 		if err != nil {
 			if tok == "" || tok == "\n" {
-				return res, nil
+				return nil
 			}
-			return nil, fmt.Errorf("git log: truncated output")
+			return fmt.Errorf("git log: truncated output")
 		}
 		tok = strings.TrimSuffix(tok, "\x00")
 		if meta != "" {
-			if in, ok := introducedBy(meta, tok, targets); ok {
-				res[commit] = append(res[commit], in)
-			}
+			visit(commit, meta, tok)
 			meta = ""
 			continue
 		}
@@ -87,18 +116,19 @@ func parseRawLog(r *bufio.Reader, targets map[plumbing.Hash]bool) (map[plumbing.
 		case len(tok) == 40:
 			id, ok := parseHash(tok)
 			if !ok {
-				return nil, fmt.Errorf("git log: unexpected token %q", tok)
+				return fmt.Errorf("git log: unexpected token %q", tok)
 			}
 			commit = id
 		case tok == "":
 		default:
-			return nil, fmt.Errorf("git log: unexpected token %q", tok)
+			return fmt.Errorf("git log: unexpected token %q", tok)
 		}
 	}
 }
 
 // introducedBy applies the tree-diff predicate to one raw entry: the new side is a file
-// holding a target blob, and no parent holds that blob at the path as a file.
+// holding a target blob (any blob when targets is nil), and no parent holds that blob at the
+// path as a file.
 func introducedBy(meta, path string, targets map[plumbing.Hash]bool) (introduction, bool) {
 	n := 0
 	for n < len(meta) && meta[n] == ':' {
@@ -114,7 +144,7 @@ func introducedBy(meta, path string, targets map[plumbing.Hash]bool) (introducti
 		return introduction{}, false
 	}
 	id, ok := parseHash(ids[n])
-	if !ok || !targets[id] {
+	if !ok || (targets != nil && !targets[id]) {
 		return introduction{}, false
 	}
 	for p := 0; p < n; p++ {
