@@ -10,6 +10,10 @@ const inlineAllowMarker = "sfleak:allow"
 
 // matchesPath reports whether any path glob of a matches path (normalised).
 func (a *allowlist) matchesPath(p string) bool {
+	if a.baseAny != nil || a.pathAny != nil {
+		return a.baseAny != nil && a.baseAny.MatchString(p[strings.LastIndexByte(p, '/')+1:]) ||
+			a.pathAny != nil && a.pathAny.MatchString(p)
+	}
 	for _, re := range a.paths {
 		if re.MatchString(p) {
 			return true

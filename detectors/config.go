@@ -125,9 +125,14 @@ type allowlist struct {
 	trusted     bool
 	description string
 	paths       []*regexp.Regexp
-	regexes     []*regexp.Regexp
-	targetLine  bool
-	stopwords   []string
+	// baseAny and pathAny are paths compiled for speed (both nil: use paths one by one):
+	// globs without '/' or "**" as one alternation over the base name, the rest as one over
+	// the whole path. The scanner asks about every distinct blob's path, and a backtracking
+	// run per glob dominated whole scans (docs/performance.md).
+	baseAny, pathAny *regexp.Regexp
+	regexes          []*regexp.Regexp
+	targetLine       bool
+	stopwords        []string
 }
 
 // LoadConfig merges the layers in order and compiles them. A later layer's [[rules]] entry
@@ -403,6 +408,7 @@ func compileAllowlist(l ConfigLayer, ra *rawAllowlist) (*allowlist, error) {
 		}
 		a.paths = append(a.paths, re)
 	}
+	a.baseAny, a.pathAny = combineGlobs(ra.Paths, a.paths)
 	for _, s := range ra.Regexes {
 		re, err := regexp.Compile(s)
 		if err != nil {
@@ -423,6 +429,39 @@ func compileAllowlist(l ConfigLayer, ra *rawAllowlist) (*allowlist, error) {
 		}
 	}
 	return a, nil
+}
+
+// combineGlobs joins compiled globs into at most two regexps: base-name globs (no '/' at all,
+// no "**": their regexp is "^(?:.*/)?X$" and X cannot cross a '/') matched against the base
+// name, and the others against the whole path. It returns nils when there is nothing to gain
+// or the joined expression does not compile (RE2's size limits, on huge configurations), so
+// matchesPath falls back to one regexp per glob.
+func combineGlobs(globs []string, res []*regexp.Regexp) (base, path *regexp.Regexp) {
+	if len(res) < 2 {
+		return nil, nil
+	}
+	var bases, paths []string
+	for i, g := range globs {
+		src := res[i].String()
+		g = strings.TrimPrefix(strings.ReplaceAll(g, `\`, "/"), "./")
+		if rest, ok := strings.CutPrefix(src, "^(?:.*/)?"); ok && !strings.Contains(g, "/") && !strings.Contains(g, "**") {
+			bases = append(bases, strings.TrimSuffix(rest, "$"))
+		} else {
+			paths = append(paths, "(?:"+src+")")
+		}
+	}
+	var err error
+	if len(bases) > 0 {
+		if base, err = regexp.Compile("^(?:" + strings.Join(bases, "|") + ")$"); err != nil {
+			return nil, nil
+		}
+	}
+	if len(paths) > 0 {
+		if path, err = regexp.Compile(strings.Join(paths, "|")); err != nil {
+			return nil, nil
+		}
+	}
+	return base, path
 }
 
 // globToRegexp turns a path glob into an anchored regexp: ** crosses directories, * and ?
