@@ -497,3 +497,35 @@ func TestCorpusFindsEveryPlantedItemAndNoNegative(t *testing.T) {
 		}
 	}
 }
+
+// Without a git binary sfleak reads history through go-git alone; the report must be the
+// same, provenance included (the git CLI is only a faster path to the same objects).
+func TestCorpusSameWithoutGitBinary(t *testing.T) {
+	dir, _, _ := buildCorpus(t)
+	_, withGit, _ := runCLI(t, "scan", "--format", "json", dir)
+	t.Setenv("PATH", t.TempDir())
+	code, withoutGit, stderr := runCLI(t, "scan", "--format", "json", dir)
+	if code != exitFindings {
+		t.Fatalf("exit %d without git: %s", code, stderr)
+	}
+	a, b := decodeReport(t, withGit), decodeReport(t, withoutGit)
+	if len(a.Findings) == 0 {
+		t.Fatal("no findings: the comparison proves nothing")
+	}
+	key := func(f report.Finding) string {
+		return fmt.Sprintf("%s %s:%d:%d %s %v %s", f.RuleID, f.Path, f.Line, f.Column, f.Commit, f.InHead, f.Fingerprint)
+	}
+	var ka, kb []string
+	for _, f := range a.Findings {
+		ka = append(ka, key(f))
+	}
+	for _, f := range b.Findings {
+		kb = append(kb, key(f))
+	}
+	if strings.Join(ka, "\n") != strings.Join(kb, "\n") {
+		t.Errorf("findings differ without git:\nwith:\n%s\nwithout:\n%s", strings.Join(ka, "\n"), strings.Join(kb, "\n"))
+	}
+	if a.Stats.Blobs != b.Stats.Blobs || a.Stats.Commits != b.Stats.Commits {
+		t.Errorf("stats differ: with git %+v, without %+v", a.Stats, b.Stats)
+	}
+}
