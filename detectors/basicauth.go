@@ -24,8 +24,14 @@ func (basicAuthDetector) Name() string { return "structural/basic-auth" }
 func (basicAuthDetector) Keywords() []string { return []string{"3mvg", "basic "} }
 
 // Detect implements Detector.
-func (basicAuthDetector) Detect(path string, data []byte) []Match {
-	b := newStBlob(path, data)
+func (d basicAuthDetector) Detect(path string, data []byte) []Match {
+	return d.detect(newStBlob(path, data))
+}
+
+func (d basicAuthDetector) detectShared(sh *stShared) []Match { return d.detect(sh.blob()) }
+
+func (basicAuthDetector) detect(b *stBlob) []Match {
+	data := b.data
 	var out []Match
 	for _, p := range b.basicPairs(0, len(data)) {
 		if p.env {

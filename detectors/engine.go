@@ -16,6 +16,13 @@ type Engine struct {
 	pf         *prefilter
 	subsumes   map[string][]string
 	pool       sync.Pool // *scratch
+	noShare    bool      // tests: every detector through Detect (the reference path)
+}
+
+// sharedDetector is a structural detector that can work from the engine's shared per-blob
+// analysis; Detect(path, data) must find exactly the same matches.
+type sharedDetector interface {
+	detectShared(sh *stShared) []Match
 }
 
 // scratch is the per-scan working memory, reused through a sync.Pool.
@@ -98,10 +105,21 @@ func (e *Engine) Scan(path string, data []byte) []Match {
 		}
 		out = rr.scanWindows(&b, sc.hits[i], out)
 	}
+	// The structural detectors that run share one analysis of the blob (lower-cased copy,
+	// evidence, key runs, position indexes), built from the prefilter's lower-cased copy.
+	var sh *stShared
 	for j, d := range e.structural {
-		if sc.ran[len(e.regex)+j] {
-			out = append(out, d.Detect(path, view)...)
+		if !sc.ran[len(e.regex)+j] {
+			continue
 		}
+		if sd, ok := d.(sharedDetector); ok && !e.noShare {
+			if sh == nil {
+				sh = newStShared(path, view, sc.lower)
+			}
+			out = append(out, sd.detectShared(sh)...)
+			continue
+		}
+		out = append(out, d.Detect(path, view)...)
 	}
 	if len(out) == 0 {
 		return nil

@@ -33,8 +33,14 @@ type stPwCand struct {
 }
 
 // Detect implements Detector.
-func (passwordGrantDetector) Detect(path string, data []byte) []Match {
-	b := newStBlob(path, data)
+func (d passwordGrantDetector) Detect(path string, data []byte) []Match {
+	return d.detect(newStBlob(path, data))
+}
+
+func (d passwordGrantDetector) detectShared(sh *stShared) []Match { return d.detect(sh.blob()) }
+
+func (passwordGrantDetector) detect(b *stBlob) []Match {
+	data := b.data
 	var cands []stPwCand
 	add := func(s stSlot, how string) {
 		cands = append(cands, stPwCand{val: s.val, at: s.keyStart, how: how})

@@ -63,7 +63,26 @@ func (d secretSlotDetector) Detect(path string, data []byte) []Match {
 	if !HasSalesforceContext(data) && !containsAnyLower(strings.ToLower(path), SalesforceMarkers) {
 		return nil
 	}
-	b := newStBlob(path, data)
+	return d.detect(newStBlob(path, data))
+}
+
+func (d secretSlotDetector) detectShared(sh *stShared) []Match {
+	if !sh.hasSalesforceContext() && !containsAnyLower(strings.ToLower(sh.path), SalesforceMarkers) {
+		return nil
+	}
+	return d.detect(sh.blob())
+}
+
+// detect finds the secrets in b. With b.sh set, the per-candidate look-ups go through the
+// shared position indexes; without, through the window searches they are equivalent to.
+func (d secretSlotDetector) detect(b *stBlob) []Match {
+	data := b.data
+	otherIdP, nearestKey, findHost := func(off int) bool { return OtherIdentityProviderNear(data, off) },
+		func(off int) string { return stNearestKey(data, off) },
+		func(off int) string { return FindSalesforceHost(data, off) }
+	if sh := b.sh; sh != nil {
+		otherIdP, nearestKey, findHost = sh.otherIdPNear, sh.nearestKey, sh.findHost
+	}
 	var out []Match
 	consider := func(v stValue, how string) {
 		if v.class != valLiteral || v.start < 0 || v.end > len(data) || v.start >= v.end {
@@ -79,7 +98,7 @@ func (d secretSlotDetector) Detect(path string, data []byte) []Match {
 		if ContainsAnyFold(data[ls:le], d.exclude) {
 			return
 		}
-		if OtherIdentityProviderNear(data, v.start) || !b.sfContext(v.start) {
+		if otherIdP(v.start) || !b.sfContext(v.start) {
 			return
 		}
 		out = append(out, Match{
@@ -88,8 +107,8 @@ func (d secretSlotDetector) Detect(path string, data []byte) []Match {
 			End:         v.end,
 			Secret:      v.text,
 			Severity:    "critical",
-			ConsumerKey: stNearestKey(data, v.start),
-			Host:        FindSalesforceHost(data, v.start),
+			ConsumerKey: nearestKey(v.start),
+			Host:        findHost(v.start),
 			Description: "Connected App consumer secret (" + how + ")",
 		})
 	}

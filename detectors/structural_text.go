@@ -162,6 +162,8 @@ type stBlob struct {
 
 	basicDone bool
 	basic     []stBasicPair
+
+	sh *stShared // per-blob analysis shared with the other structural detectors, or nil
 }
 
 // stCodeExts are extensions of programming languages in which a bare word is a variable.
@@ -228,7 +230,11 @@ func stLineEnd(data []byte, off int) int {
 func (b *stBlob) evidence() []stEvidence {
 	if !b.evDone {
 		b.evDone = true
-		b.scanEvidence()
+		if b.sh != nil {
+			b.ev, b.anySF, b.anyOther = b.sh.evidence()
+		} else {
+			b.scanEvidence()
+		}
 	}
 	return b.ev
 }
@@ -523,7 +529,12 @@ func stIsTypeName(d []byte, s int) bool {
 func (b *stBlob) slotsIn(kind stSlotKind, lo, hi int) []stSlot {
 	if !b.slotsDone {
 		b.slotsDone = true
-		b.scanSlots()
+		if b.sh != nil {
+			// The key runs are shared; parsed values are this detector's own.
+			b.slots = append([]stSlot(nil), b.sh.slotKeys()...)
+		} else {
+			b.scanSlots()
+		}
 	}
 	i := sort.Search(len(b.slots), func(i int) bool { return b.slots[i].keyStart >= lo })
 	var out []stSlot

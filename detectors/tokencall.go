@@ -25,8 +25,13 @@ func (tokenCallDetector) Keywords() []string {
 }
 
 // Detect implements Detector.
-func (tokenCallDetector) Detect(path string, data []byte) []Match {
-	b := newStBlob(path, data)
+func (d tokenCallDetector) Detect(path string, data []byte) []Match {
+	return d.detect(newStBlob(path, data))
+}
+
+func (d tokenCallDetector) detectShared(sh *stShared) []Match { return d.detect(sh.blob()) }
+
+func (tokenCallDetector) detect(b *stBlob) []Match {
 	var out []Match
 	for _, m := range b.grantMarkers("client_credentials", true) {
 		out = b.ccFromMarker(out, m)
