@@ -501,7 +501,7 @@ var secretMetaWords = map[string]bool{
 // "client_secret_expires_at\": ") continues, after its last "secret", with a word of
 // secretMetaWords.
 func secretNameDescribesOther(text []byte) bool {
-	i := bytes.LastIndex(bytes.ToLower(text), []byte("secret"))
+	i := bytes.LastIndex(lowerASCII(nil, text), []byte("secret")) // same length as text
 	if i < 0 {
 		return false
 	}

@@ -20,7 +20,7 @@ type stShared struct {
 	path   string
 	data   []byte
 	lowerA []byte // ASCII lower-case form of data (the engine's prefilter copy)
-	lower  []byte // bytes.ToLower(data): lowerA when data is ASCII
+	lower  []byte // the ASCII lower-case form of data (offsets unchanged)
 	code   bool
 
 	evDone          bool
@@ -64,11 +64,9 @@ func newStShared(p string, data, lowerA []byte) *stShared {
 		lowerA = lowerASCII(nil, data)
 	}
 	sh := &stShared{path: p, data: data, lowerA: lowerA}
-	if isASCII(data) {
-		sh.lower = lowerA
-	} else {
-		sh.lower = bytes.ToLower(data)
-	}
+	// The ASCII form for every blob: bytes.ToLower would change the length of invalid UTF-8
+	// (Latin-1 files) and shift offsets.
+	sh.lower = lowerA
 	sh.code = stCodeExts[strings.ToLower(path.Ext(p))]
 	return sh
 }

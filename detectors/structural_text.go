@@ -177,7 +177,9 @@ var stCodeExts = map[string]bool{
 }
 
 func newStBlob(p string, data []byte) *stBlob {
-	b := &stBlob{path: p, data: data, lower: bytes.ToLower(data), resolving: map[string]stValue{}}
+	// ASCII lower-casing keeps every offset: bytes.ToLower changes the length of invalid UTF-8
+	// (Latin-1 files) and of some runes, which would shift what the detectors report.
+	b := &stBlob{path: p, data: data, lower: lowerASCII(nil, data), resolving: map[string]stValue{}}
 	b.code = stCodeExts[strings.ToLower(path.Ext(p))]
 	return b
 }
