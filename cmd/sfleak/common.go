@@ -11,6 +11,7 @@ import (
 	"github.com/sfleak/sfleak/detectors/sfmeta"
 	"github.com/sfleak/sfleak/report"
 	"github.com/sfleak/sfleak/report/exposure"
+	"github.com/sfleak/sfleak/report/incident"
 )
 
 // The pieces every subcommand that scans shares: config layers, the engine, org facts,
@@ -136,6 +137,10 @@ func writeReport(e *env, r *report.Report, format, output string) error {
 	w, err := report.NewWriter(format, report.WriterOptions{Color: color})
 	if err != nil {
 		return usagef("--format: %v", err)
+	}
+	if r.Incident != nil {
+		// Triage: writers that leave the incident out get its section added.
+		w = incident.WithIncident(format, w)
 	}
 	var out io.Writer = e.stdout
 	if output != "" {

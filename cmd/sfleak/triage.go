@@ -166,7 +166,7 @@ func triage(ctx context.Context, e *env, args []string, deps triageDeps) (int, e
 	report.Finalize(t.rep, report.FinalizeOptions{ToolVersion: t.rep.Tool.Version})
 	t.redactErrors()
 
-	if err := writeTriageReport(e, t.rep, f.format, f.output); err != nil {
+	if err := writeReport(e, t.rep, f.format, f.output); err != nil {
 		return exitError, err
 	}
 	if len(t.rep.Incident.Occurrences) > 0 {
@@ -817,27 +817,4 @@ func parseSFDXAuthURL(s string) (id, secret, refresh, host string, ok bool) {
 		return "", "", "", "", false
 	}
 	return m[1], m[2], m[3], m[4], true
-}
-
-// writeTriageReport is writeReport with the incident section guaranteed: a writer that does
-// not render Report.Incident yet is wrapped by incident.WithIncident.
-func writeTriageReport(e *env, r *report.Report, format, output string) error {
-	color := output == "" && e.stdoutIsTerminal && e.getenv("NO_COLOR") == ""
-	w, err := report.NewWriter(format, report.WriterOptions{Color: color})
-	if err != nil {
-		return usagef("--format: %v", err)
-	}
-	w = incident.WithIncident(format, w)
-	if output == "" {
-		return w.Write(e.stdout, r)
-	}
-	out, err := os.Create(output)
-	if err != nil {
-		return fmt.Errorf("--output %s: %w", output, unwrapPathError(err))
-	}
-	if err := w.Write(out, r); err != nil {
-		out.Close()
-		return fmt.Errorf("--output %s: %w", output, err)
-	}
-	return out.Close()
 }
