@@ -61,6 +61,7 @@ func scanURL(ctx context.Context, target string, m Matcher, opts Options, start 
 // CloneBare fetches every ref of rawURL (+refs/*:refs/*) into a new bare repository at dir
 // and points HEAD where the remote's HEAD points. Errors name the URL without credentials.
 func CloneBare(ctx context.Context, rawURL, dir string, auth transport.AuthMethod) error {
+	GuardGitHTTP() // a server that accepts the connection and then says nothing must not hang us
 	safe := RedactURL(rawURL)
 	fail := func(err error) error {
 		msg := strings.ReplaceAll(err.Error(), rawURL, safe)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sfleak/sfleak/scanner"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -73,8 +74,8 @@ func NewClient(opts Options) (*Client, error) {
 	if strings.EqualFold(api.Hostname(), "api.github.com") {
 		c.gitHost = "github.com"
 	}
-	installGitTransport()
-	auth := &authTransport{host: api.Host, token: opts.Token, next: stallGuard{next: base}}
+	scanner.GuardGitHTTP()
+	auth := &authTransport{host: api.Host, token: opts.Token, next: scanner.StallGuard{Next: base}}
 	httpClient := &http.Client{Transport: &retryTransport{next: auth, policy: policy, notify: opts.Notify}}
 	c.gh = gh.NewClient(httpClient)
 	if opts.BaseURL != "" {

@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"github.com/sfleak/sfleak/scanner"
 	"io"
 	"net"
 	"net/http"
@@ -87,9 +88,7 @@ func stallMidBody(w http.ResponseWriter, r *http.Request) {
 
 // shortStalls makes a stalled request fail after d instead of minutes, for one test.
 func shortStalls(t *testing.T, d time.Duration) {
-	old := stallTimeout.Load()
-	stallTimeout.Store(int64(d))
-	t.Cleanup(func() { stallTimeout.Store(old) })
+	t.Cleanup(scanner.SetStallTimeout(d))
 }
 
 // wrongType is a captive portal or proxy error page where JSON was expected.

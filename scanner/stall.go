@@ -1,4 +1,4 @@
-package github
+package scanner
 
 import (
 	"context"
@@ -23,17 +23,19 @@ var stallTimeout atomic.Int64
 
 func init() { stallTimeout.Store(int64(3 * time.Minute)) }
 
-// errStalled is the cause of a request cut off by stallGuard.
+// errStalled is the cause of a request cut off by StallGuard.
 var errStalled = errors.New("no data from the server in time (stalled connection)")
 
-// stallGuard fails a request whose headers or body stop arriving for stallTimeout.
-type stallGuard struct{ next http.RoundTripper }
+// StallGuard fails a request whose headers or body stop arriving for stallTimeout. Next is
+// the transport it wraps.
+type StallGuard struct{ Next http.RoundTripper }
 
-func (g stallGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+// RoundTrip implements http.RoundTripper.
+func (g StallGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	idle := time.Duration(stallTimeout.Load())
 	ctx, cancel := context.WithCancelCause(req.Context())
 	timer := time.AfterFunc(idle, func() { cancel(errStalled) })
-	resp, err := g.next.RoundTrip(req.WithContext(ctx))
+	resp, err := g.Next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		timer.Stop()
 		stalled := context.Cause(ctx) == errStalled
@@ -75,11 +77,18 @@ func (b *guardedBody) Close() error {
 	return b.rc.Close()
 }
 
-// installGitTransport makes go-git's HTTP(S) fetches (sweep clones, and scan and triage of
-// clone URLs in the same process) go through stallGuard. go-git keeps one client per
-// protocol for the process, so this is done once.
-var installGitTransport = sync.OnceFunc(func() {
-	c := githttp.NewClient(&http.Client{Transport: stallGuard{next: http.DefaultTransport}})
+// GuardGitHTTP makes go-git's HTTP(S) fetches (scan and triage of clone URLs, sweep clones and
+// fetches) go through StallGuard. go-git keeps one client per protocol for the process, so
+// this is done once; CloneBare calls it.
+var GuardGitHTTP = sync.OnceFunc(func() {
+	c := githttp.NewClient(&http.Client{Transport: StallGuard{Next: http.DefaultTransport}})
 	client.InstallProtocol("http", c)
 	client.InstallProtocol("https", c)
 })
+
+// SetStallTimeout changes how long a request may stall (tests make it short) and returns a
+// function that restores the previous value.
+func SetStallTimeout(d time.Duration) (restore func()) {
+	old := stallTimeout.Swap(int64(d))
+	return func() { stallTimeout.Store(old) }
+}
