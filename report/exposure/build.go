@@ -435,6 +435,9 @@ func scoreAppPath(org *sfmeta.Org, w Weights, app *sfmeta.App, ev *evidence) pat
 	}
 	mitigationFactors(sc, w, p.m)
 	sc.floor("flow_enabled_floor", w.FlowEnabledFloor)
+	if inactive := p.ue.user != nil && p.ue.user.ActiveKnown && !p.ue.user.Active; !p.m.ip && !inactive {
+		sc.floor("flow_enabled_unrestricted_floor", w.FlowEnabledUnrestrictedFloor)
+	}
 	p.score = sc.finish(w)
 	return p
 }

@@ -709,3 +709,42 @@ func TestLoadWeights(t *testing.T) {
 		})
 	}
 }
+
+// Detective controls alone and a missing secret do not take an enabled flow out of the high
+// band (the control's "low risk when" needs login IP ranges enforced); with the IP
+// restriction they may, and an inactive run-as user is not held up by the floor.
+func TestUnrestrictedEnabledFlowStaysHigh(t *testing.T) {
+	w := defaultWeights(t)
+	key := fakecred.ConsumerKey("unrestricted")
+	const runAs = "mc.connector@acme.example"
+	keyOnly := []report.Finding{find(detectors.RuleConsumerKey, key, "acme/mc", "sync.py", 3)}
+	tests := []struct {
+		name     string
+		org      func(b *orgBuilder)
+		severity string
+		min, max float64
+	}{
+		{"no powerful permission, monitored with a policy, key only: high", func(b *orgBuilder) {
+			b.app("Marketing_Connector", key, true, runAs, "BYPASS", false).profile("Integration", false, "ApiEnabled").
+				user(runAs, "Integration", true).realtime().policy("ApiEvent", true)
+		}, "high", 7.0, 8.9},
+		{"IP ranges enforced and monitored, key only: below 7", func(b *orgBuilder) {
+			b.app("Marketing_Connector", key, true, runAs, "ENFORCE", false).profile("Integration", true, "ApiEnabled").
+				user(runAs, "Integration", true).realtime()
+		}, "", 0, 6.9},
+		{"inactive run-as user, monitored, key only: below 7", func(b *orgBuilder) {
+			b.app("Marketing_Connector", key, true, runAs, "BYPASS", false).profile("Integration", false, "ApiEnabled").
+				user(runAs, "Integration", false).realtime()
+		}, "", 0, 6.9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newOrg(t)
+			tt.org(b)
+			e := only(t, Build(keyOnly, b.org, w))
+			if e.RiskScore < tt.min || e.RiskScore > tt.max || (tt.severity != "" && e.Severity != tt.severity) {
+				t.Errorf("%.1f %s, want %.1f–%.1f %s; factors %v", e.RiskScore, e.Severity, tt.min, tt.max, tt.severity, e.ScoreFactors)
+			}
+		})
+	}
+}

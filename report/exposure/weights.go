@@ -25,6 +25,10 @@ type Weights struct {
 	// org's metadata, by the state of its client credentials flow. FlowEnabledFloor and
 	// FlowDisabledCeiling keep every enabled app above every disabled one.
 	FlowEnabled, FlowDisabled, FlowEnabledFloor, FlowDisabledCeiling float64
+	// FlowEnabledUnrestrictedFloor keeps an enabled flow whose tokens no login IP range
+	// restricts (and whose run-as user is not inactive) in the high band: detective controls
+	// alone (monitoring, a policy) do not make it low risk.
+	FlowEnabledUnrestrictedFloor float64
 
 	// UserAdmin applies when the user the credential acts as has an admin profile or an
 	// admin permission; else UserPowerful for a powerful permission; else UserUnknown when the
@@ -63,6 +67,7 @@ var weightFields = []struct {
 	{"proximity_lines", "ProximityLines"},
 	{"flow_enabled", "FlowEnabled"}, {"flow_disabled", "FlowDisabled"},
 	{"flow_enabled_floor", "FlowEnabledFloor"}, {"flow_disabled_ceiling", "FlowDisabledCeiling"},
+	{"flow_enabled_unrestricted_floor", "FlowEnabledUnrestrictedFloor"},
 	{"user_admin", "UserAdmin"}, {"user_powerful", "UserPowerful"}, {"user_unknown", "UserUnknown"}, {"user_inactive", "UserInactive"},
 	{"admin_profiles", "AdminProfiles"}, {"admin_permissions", "AdminPermissions"}, {"powerful_permissions", "PowerfulPermissions"},
 	{"secret_missing", "SecretMissing"}, {"public", "Public"},
@@ -196,6 +201,9 @@ func (w Weights) validate() error {
 	}
 	if !(w.Medium > 0 && w.Medium < w.High && w.High < w.Critical && w.Critical <= w.Max) {
 		return errors.New("bands must satisfy 0 < medium < high < critical <= max")
+	}
+	if w.FlowEnabledUnrestrictedFloor < w.FlowEnabledFloor {
+		return errors.New("flow_enabled_unrestricted_floor must be at least flow_enabled_floor")
 	}
 	if w.FlowDisabledCeiling >= w.FlowEnabledFloor {
 		return errors.New("flow_disabled_ceiling must be below flow_enabled_floor (a disabled flow scores below any enabled one)")
