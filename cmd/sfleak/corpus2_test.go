@@ -1905,11 +1905,7 @@ func buildCorpus2(t *testing.T) (string, []c2Expected, map[string]bool, map[stri
 	deny := map[string][]string{}
 	for _, st := range c2Steps {
 		if st.branch != "" {
-			if out := gitRun(t, dir, st.date, "branch", "--list", st.branch); out == "" {
-				gitRun(t, dir, st.date, "checkout", "-q", "-b", st.branch)
-			} else {
-				gitRun(t, dir, st.date, "checkout", "-q", st.branch)
-			}
+			gitCheckout(t, dir, st.date, st.branch)
 		}
 		for _, f := range st.files {
 			content := c2Fill(f.content, v)

@@ -312,6 +312,16 @@ func gitRun(t *testing.T, dir, date string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// gitCheckout switches to branch, creating it from the current commit when it does not exist.
+func gitCheckout(t *testing.T, dir, date, branch string) {
+	t.Helper()
+	if out := gitRun(t, dir, date, "branch", "--list", branch); out == "" {
+		gitRun(t, dir, date, "checkout", "-q", "-b", branch)
+	} else {
+		gitRun(t, dir, date, "checkout", "-q", branch)
+	}
+}
+
 // expected is one planted item: rule, path, line, introducing commit, in_head.
 type expected struct {
 	rule, path string
@@ -338,11 +348,7 @@ func buildCorpus(t *testing.T) (string, []expected, vals) {
 	commits := map[string]string{}
 	for _, st := range corpusSteps {
 		if st.branch != "" {
-			if out := gitRun(t, dir, st.date, "branch", "--list", st.branch); out == "" {
-				gitRun(t, dir, st.date, "checkout", "-q", "-b", st.branch)
-			} else {
-				gitRun(t, dir, st.date, "checkout", "-q", st.branch)
-			}
+			gitCheckout(t, dir, st.date, st.branch)
 		}
 		for _, f := range st.files {
 			content := v.fill(f.content)
